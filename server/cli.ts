@@ -1,0 +1,69 @@
+/**
+ * `npm run server`: runs the reference server until Ctrl-C.
+ * Environment: PORT (default 3001), HOST (default 127.0.0.1), CHATWIRE_TOKEN_DELAY_MS (default 40),
+ * CHATWIRE_JWT_SECRET (default: the public dev secret, with a warning).
+ */
+import { resolveJwtSecret } from './auth.ts';
+import { startServer } from './index.ts';
+
+/** Reads a whole-number environment variable, or exits with a clear message when it isn't one. */
+function intFromEnv(name: string, fallback: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= 0 && value <= max) return value;
+  console.error(`${name} must be a whole number from 0 to ${max}, got '${raw}'`);
+  process.exit(2);
+}
+
+function warnAboutDevSecret(): void {
+  console.error(
+    [
+      '',
+      '  ******************************************************************',
+      '  WARNING: CHATWIRE_JWT_SECRET is not set.',
+      '  Using the built-in DEVELOPMENT secret, which is public: anyone can',
+      '  mint tokens this server accepts. Never expose it like this.',
+      '  In production set CHATWIRE_JWT_SECRET to a long random secret.',
+      '  ******************************************************************',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  const port = intFromEnv('PORT', 3001, 65535);
+  const host = process.env.HOST?.trim() || '127.0.0.1';
+  const tokenDelayMs = intFromEnv('CHATWIRE_TOKEN_DELAY_MS', 40, 60_000);
+  const { secret, isDevDefault } = resolveJwtSecret(process.env);
+  if (isDevDefault) warnAboutDevSecret();
+
+  // The server's log lines carry ids, subjects and frame types only: never tokens or URLs.
+  const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
+  const server = await startServer({ port, host, tokenDelayMs, jwtSecret: secret, log });
+  console.log(`chatwire reference server ready at ${server.url}?token=<JWT>`);
+  console.log('Get a development token with: npm run -s token -- --sub alice');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    // A second Ctrl-C means "now", even if a socket is slow to close.
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal} received, shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`chatwire reference server failed to start: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import { selectBanners } from '../core/selectors.ts';
+import type { Banner } from '../core/state.ts';
+import { useChatActions, useChatStore } from '../react/context.tsx';
+import { cn } from './class-names.ts';
+import { useChatUi } from './ui-context.tsx';
+
+/** Error banners (announced at once) and notices, each dismissible. */
+export function Banners() {
+  const banners = useChatStore(selectBanners);
+  const { classNames } = useChatUi();
+  if (banners.length === 0) return null;
+  return (
+    <div
+      data-slot="banners"
+      className={cn('cw:flex cw:flex-col cw:gap-1 cw:px-3 cw:pt-2', classNames.banners)}
+    >
+      {banners.map((banner) => (
+        <BannerItem key={banner.id} banner={banner} />
+      ))}
+    </div>
+  );
+}
+
+function BannerItem({ banner }: { banner: Banner }) {
+  const { dismissBanner } = useChatActions();
+  const { labels, classNames } = useChatUi();
+  const isError = banner.kind === 'error';
+  return (
+    <div
+      role={isError ? 'alert' : 'status'}
+      data-slot="banner"
+      data-kind={banner.kind}
+      className={cn(
+        'cw:flex cw:items-start cw:gap-2 cw:rounded-(--chatwire-radius) cw:px-3 cw:py-2 cw:text-sm',
+        isError ? 'cw:bg-red-50 cw:text-red-900' : 'cw:bg-sky-50 cw:text-sky-900',
+        classNames.banner,
+      )}
+    >
+      <p className="cw:flex-1">
+        {banner.text}
+        {banner.count > 1 && <span className="cw:ml-1 cw:font-semibold">×{banner.count}</span>}
+      </p>
+      <button
+        type="button"
+        onClick={() => dismissBanner(banner.id)}
+        aria-label={labels.dismiss}
+        className="cw:cursor-pointer cw:rounded cw:px-1 cw:leading-none cw:focus-visible:outline-2 cw:focus-visible:outline-current"
+      >
+        <span aria-hidden="true">×</span>
+      </button>
+    </div>
+  );
+}

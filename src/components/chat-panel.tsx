@@ -1,0 +1,60 @@
+import { Banners } from './banners.tsx';
+import { cn } from './class-names.ts';
+import { Composer } from './composer.tsx';
+import { ConnectionStatus } from './connection-status.tsx';
+import { EscalationButton } from './escalation-button.tsx';
+import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
+import { MessageList } from './message-list.tsx';
+import { type ChatClassNames, ChatUiProvider } from './ui-context.tsx';
+
+/** Props of `ChatPanel`: presentation only. */
+export interface ChatPanelProps {
+  /** Extra classes for the root element, merged last. */
+  className?: string;
+  /** Extra classes per part of the widget, merged last so they win over the defaults. */
+  classNames?: ChatClassNames;
+  /** Replacement strings; any left out keep their English default. */
+  labels?: Partial<ChatLabels>;
+}
+
+/**
+ * The chat UI without a connection: it renders whatever chat store it is placed in
+ * (`<ChatStoreProvider>`). `<ChatWidget>` wraps it with a store and a live connection;
+ * on its own it suits stories, tests and apps that drive the store themselves.
+ */
+export function ChatPanel({ className, classNames = {}, labels }: ChatPanelProps) {
+  const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
+  return (
+    <ChatUiProvider value={{ labels: merged, classNames }}>
+      <section
+        data-chatwire=""
+        data-slot="root"
+        aria-label={merged.title}
+        className={cn(
+          'cw:flex cw:h-full cw:min-h-80 cw:flex-col cw:overflow-hidden cw:rounded-(--chatwire-radius-panel) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:font-(family-name:--chatwire-font) cw:text-(--chatwire-text)',
+          classNames.root,
+          className,
+        )}
+      >
+        <header
+          data-slot="header"
+          className={cn(
+            'cw:flex cw:items-center cw:gap-3 cw:border-b cw:border-(--chatwire-border) cw:px-3 cw:py-2',
+            classNames.header,
+          )}
+        >
+          <div className="cw:flex cw:flex-1 cw:flex-col">
+            <h2 className={cn('cw:m-0 cw:text-sm cw:font-semibold', classNames.title)}>
+              {merged.title}
+            </h2>
+            <ConnectionStatus />
+          </div>
+          <EscalationButton />
+        </header>
+        <MessageList />
+        <Banners />
+        <Composer />
+      </section>
+    </ChatUiProvider>
+  );
+}

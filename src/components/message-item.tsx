@@ -1,0 +1,126 @@
+import { memo } from 'react';
+import { selectMessage } from '../core/selectors.ts';
+import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
+import { useChatStore } from '../react/context.tsx';
+import { cn } from './class-names.ts';
+import type { ChatLabels } from './labels.ts';
+import { useChatUi } from './ui-context.tsx';
+
+/** One transcript entry, subscribed to its own message only. */
+export const MessageItem = memo(function MessageItem({ id }: { id: string }) {
+  const message = useChatStore(selectMessage(id));
+  if (!message) return null;
+  return <MessageView message={message} />;
+});
+
+function MessageView({ message }: { message: ChatMessage }) {
+  switch (message.role) {
+    case 'user':
+      return <UserBubble message={message} />;
+    case 'assistant':
+      return <AssistantBubble message={message} />;
+    case 'system':
+      return <SystemNotice message={message} />;
+    default:
+      return message satisfies never;
+  }
+}
+
+const BUBBLE =
+  'cw:max-w-[85%] cw:whitespace-pre-wrap cw:break-words cw:rounded-(--chatwire-radius) cw:px-3 cw:py-2 cw:text-sm';
+
+function UserBubble({ message }: { message: UserMessage }) {
+  const { labels, classNames } = useChatUi();
+  const note = userStatusNote(message.status, labels);
+  return (
+    <li
+      data-slot="message"
+      data-role="user"
+      data-status={message.status}
+      className={cn('cw:flex cw:flex-col cw:items-end', classNames.message)}
+    >
+      <span className="cw:sr-only">{labels.you}:</span>
+      <div
+        className={cn(
+          BUBBLE,
+          'cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent)',
+          message.status !== 'sent' && 'cw:opacity-70',
+          classNames.userMessage,
+        )}
+      >
+        {message.text}
+      </div>
+      {note && <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">{note}</span>}
+    </li>
+  );
+}
+
+function userStatusNote(status: UserMessage['status'], labels: ChatLabels): string | null {
+  switch (status) {
+    case 'sent':
+      return null;
+    case 'queued':
+      return labels.messageQueued;
+    case 'failed':
+      return labels.messageFailed;
+    default:
+      return status satisfies never;
+  }
+}
+
+function AssistantBubble({ message }: { message: AssistantMessage }) {
+  const { labels, classNames } = useChatUi();
+  const isStreaming = message.status === 'streaming';
+  return (
+    <li
+      data-slot="message"
+      data-role="assistant"
+      data-status={message.status}
+      // While busy, screen readers hold the reply back and read it once, when it completes,
+      // instead of word by word.
+      aria-busy={isStreaming}
+      className={cn('cw:flex cw:flex-col cw:items-start', classNames.message)}
+    >
+      <span className="cw:sr-only">{labels.assistant}:</span>
+      <div
+        className={cn(
+          BUBBLE,
+          'cw:bg-(--chatwire-bubble) cw:text-(--chatwire-text)',
+          classNames.assistantMessage,
+        )}
+      >
+        {message.text}
+        {isStreaming && (
+          <span
+            aria-hidden="true"
+            className="cw:ml-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
+          />
+        )}
+      </div>
+      {message.status === 'interrupted' && (
+        <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">
+          {labels.replyInterrupted}
+        </span>
+      )}
+    </li>
+  );
+}
+
+function SystemNotice({ message }: { message: SystemMessage }) {
+  const { labels, classNames } = useChatUi();
+  return (
+    <li
+      data-slot="message"
+      data-role="system"
+      data-source={message.source}
+      className={cn(
+        'cw:self-center cw:px-2 cw:text-center cw:text-xs cw:text-(--chatwire-muted)',
+        classNames.message,
+        classNames.systemMessage,
+      )}
+    >
+      <span className="cw:sr-only">{labels.notice}:</span>
+      {message.text}
+    </li>
+  );
+}

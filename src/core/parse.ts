@@ -1,0 +1,166 @@
+/**
+ * Turns whatever arrives on the socket into a typed `ServerFrame`, or a typed problem that
+ * says what was wrong. Nothing a server sends can make this throw: wire data is `unknown`
+ * until the guards below say otherwise.
+ */
+import { SERVER_FRAME_FIELDS, type ServerFrame, type ServerFrameType } from './protocol.ts';
+
+/** Why a frame could not be used. */
+export type FrameProblemKind =
+  | 'binary'
+  | 'not-json'
+  | 'not-an-object'
+  | 'missing-type'
+  | 'unknown-type'
+  | 'missing-field'
+  | 'wrong-field-type';
+
+/** A frame that could not be turned into a `ServerFrame`, and why. */
+export interface FrameProblem {
+  kind: FrameProblemKind;
+  /** Says what was wrong and what the server should have sent instead. */
+  message: string;
+  /** The start of the offending data, for logs (at most 200 characters). */
+  excerpt: string;
+}
+
+/** The outcome of `parseServerFrame`. */
+export type ParseResult =
+  | {
+      ok: true;
+      frame: ServerFrame;
+      /** Problems that did not stop the frame from being used, e.g. a missing timestamp. */
+      warnings: FrameProblem[];
+    }
+  | { ok: false; problem: FrameProblem };
+
+const EXCERPT_LENGTH = 200;
+
+/**
+ * Parses one message from the server.
+ *
+ * Accepts JSON text (what a WebSocket delivers) or an already-decoded value. Extra fields are
+ * tolerated and dropped. A missing `timestamp` is tolerated too — the frame is still used, with
+ * `fallbackTimestamp` (the time it arrived) in its place and a warning — because losing a
+ * reply token over a missing clock reading would punish the user for a server bug.
+ */
+export function parseServerFrame(
+  raw: unknown,
+  fallbackTimestamp = new Date().toISOString(),
+): ParseResult {
+  const decoded = decode(raw);
+  if (!decoded.ok) return decoded;
+  const value = decoded.value;
+  const excerpt = excerptOf(raw);
+
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    return fail(
+      'not-an-object',
+      `Expected a JSON object with a "type" field, got ${got}.`,
+      excerpt,
+    );
+  }
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  if (type === undefined) {
+    return fail(
+      'missing-type',
+      'Frame has no "type" field; every frame must name its type.',
+      excerpt,
+    );
+  }
+  if (typeof type !== 'string' || !isServerFrameType(type)) {
+    return fail(
+      'unknown-type',
+      `Unknown frame type ${JSON.stringify(type)}: expected one of ${Object.keys(SERVER_FRAME_FIELDS).join(', ')}.`,
+      excerpt,
+    );
+  }
+  return readFields(type, record, fallbackTimestamp, excerpt);
+}
+
+/** True when `type` names one of the seven server frames. */
+export function isServerFrameType(type: string): type is ServerFrameType {
+  return Object.hasOwn(SERVER_FRAME_FIELDS, type);
+}
+
+type Decoded = { ok: true; value: unknown } | { ok: false; problem: FrameProblem };
+
+function decode(raw: unknown): Decoded {
+  if (isBinary(raw)) {
+    return fail(
+      'binary',
+      'Received a binary frame; the chat protocol uses JSON text frames only.',
+      '',
+    );
+  }
+  if (typeof raw !== 'string') return { ok: true, value: raw };
+  try {
+    return { ok: true, value: JSON.parse(raw) as unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return fail('not-json', `Frame is not valid JSON (${reason}).`, excerptOf(raw));
+  }
+}
+
+function readFields(
+  type: ServerFrameType,
+  record: Record<string, unknown>,
+  fallbackTimestamp: string,
+  excerpt: string,
+): ParseResult {
+  const frame: Record<string, string> = { type };
+  const warnings: FrameProblem[] = [];
+  for (const field of SERVER_FRAME_FIELDS[type]) {
+    const value = record[field];
+    if (typeof value === 'string') {
+      frame[field] = value;
+    } else if (field === 'timestamp') {
+      frame[field] = fallbackTimestamp;
+      warnings.push(fieldProblem(type, field, value, excerpt));
+    } else {
+      return { ok: false, problem: fieldProblem(type, field, value, excerpt) };
+    }
+  }
+  // The loop above filled exactly the fields SERVER_FRAME_FIELDS lists for `type`.
+  return { ok: true, frame: frame as unknown as ServerFrame, warnings };
+}
+
+function fieldProblem(type: string, field: string, value: unknown, excerpt: string): FrameProblem {
+  if (value === undefined) {
+    return {
+      kind: 'missing-field',
+      message: `"${type}" frame is missing the string field "${field}".`,
+      excerpt,
+    };
+  }
+  const got = value === null ? 'null' : typeof value;
+  return {
+    kind: 'wrong-field-type',
+    message: `"${type}" frame field "${field}" must be a string, got ${got}.`,
+    excerpt,
+  };
+}
+
+function fail(kind: FrameProblemKind, message: string, excerpt: string) {
+  return { ok: false as const, problem: { kind, message, excerpt } };
+}
+
+function isBinary(raw: unknown): boolean {
+  return (
+    raw instanceof ArrayBuffer ||
+    ArrayBuffer.isView(raw) ||
+    (typeof Blob !== 'undefined' && raw instanceof Blob)
+  );
+}
+
+function excerptOf(raw: unknown): string {
+  let text: string;
+  try {
+    text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+  } catch {
+    text = String(raw);
+  }
+  return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text;
+}

@@ -1,0 +1,136 @@
+/**
+ * The shape of one chat widget's state. Every finite state is a string union, so the UI can
+ * expose it as `data-status` and a reducer switch can be checked for exhaustiveness.
+ */
+import type { FrameProblemKind } from './parse.ts';
+
+/** A user message's delivery: waiting for a connection, handed to the socket, or not sent. */
+export type UserMessageStatus = 'queued' | 'sent' | 'failed';
+
+/** An assistant reply: tokens still arriving, finished, or cut off (e.g. by a disconnect). */
+export type AssistantMessageStatus = 'streaming' | 'complete' | 'interrupted';
+
+/** Where the socket is in its life. */
+export type ConnectionStatus =
+  | 'idle'
+  | 'connecting'
+  | 'open'
+  | 'reconnecting'
+  | 'offline'
+  | 'unauthorized'
+  | 'closed';
+
+/** Hand-over to a person: not asked, asked and waiting, or confirmed by the server. */
+export type EscalationStatus = 'idle' | 'requested' | 'acknowledged';
+
+/** A message the user wrote. */
+export interface UserMessage {
+  id: string;
+  role: 'user';
+  text: string;
+  status: UserMessageStatus;
+  /** ISO-8601 time the user sent it. */
+  createdAt: string;
+}
+
+/** A reply streamed by the chatbot. */
+export interface AssistantMessage {
+  id: string;
+  role: 'assistant';
+  /** The server's `messageId` for this reply. */
+  messageId: string;
+  /** All tokens received so far, in arrival order. */
+  text: string;
+  tokenCount: number;
+  status: AssistantMessageStatus;
+  /** ISO-8601 time of `stream-start`. */
+  createdAt: string;
+}
+
+/** Where a system notice came from. */
+export type SystemMessageSource = 'connection' | 'escalation';
+
+/** A notice from the server shown in the transcript (welcome, escalation answer). */
+export interface SystemMessage {
+  id: string;
+  role: 'system';
+  source: SystemMessageSource;
+  text: string;
+  createdAt: string;
+}
+
+/** Anything in the transcript. */
+export type ChatMessage = UserMessage | AssistantMessage | SystemMessage;
+
+/** What a banner is about: a failure the user should know of, or a neutral notice. */
+export type BannerKind = 'error' | 'notice';
+
+/** A dismissible message above the composer. */
+export interface Banner {
+  id: string;
+  kind: BannerKind;
+  text: string;
+  /** How many times this same text was raised in a row (shown instead of repeating it). */
+  count: number;
+  createdAt: string;
+}
+
+/** Kinds of protocol problem chatwire records (bad frames and frames that make no sense now). */
+export type ProblemKind =
+  | FrameProblemKind
+  | 'unknown-message-id'
+  | 'duplicate-stream-start'
+  | 'late-frame';
+
+/** A frame chatwire could not use, kept for diagnostics; the widget carries on. */
+export interface Problem {
+  kind: ProblemKind;
+  message: string;
+  at: string;
+}
+
+/** The connection as the UI sees it. */
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** ISO-8601 time of the last `pong`, or null before the first. */
+  lastPongAt: string | null;
+}
+
+/** The escalation to a person, if any. */
+export interface EscalationState {
+  status: EscalationStatus;
+  reason: string | null;
+}
+
+/** Everything one widget knows. Messages are kept by id so a token re-renders one message. */
+export interface ChatState {
+  /** Transcript order. Its reference changes only when a message is added. */
+  messageIds: string[];
+  messagesById: Record<string, ChatMessage>;
+  banners: Banner[];
+  connection: ConnectionState;
+  escalation: EscalationState;
+  /** The most recent protocol problems, oldest first, at most `MAX_PROBLEMS`. */
+  problems: Problem[];
+  /** The server's `connection` greeting is shown once per widget, not once per reconnect. */
+  hasShownConnectionNotice: boolean;
+  /** Source of local ids; part of state so that reducing stays pure and replayable. */
+  sequence: number;
+}
+
+/** How many problems are kept; older ones are dropped. */
+export const MAX_PROBLEMS = 50;
+
+/** The state of a widget that has not connected yet. */
+export function initialChatState(): ChatState {
+  return {
+    messageIds: [],
+    messagesById: {},
+    banners: [],
+    connection: { status: 'idle', lastPongAt: null },
+    escalation: { status: 'idle', reason: null },
+    problems: [],
+    hasShownConnectionNotice: false,
+    sequence: 0,
+  };
+}

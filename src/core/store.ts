@@ -1,0 +1,187 @@
+/**
+ * One widget's chat store: zustand's vanilla store holding a `ChatState`, driven by the pure
+ * reducer, plus the actions the UI and the connection call.
+ *
+ * The store never touches the network. The connection attaches a `Transport` when a socket
+ * opens and detaches it when the socket goes; actions send through whatever is attached and
+ * keep messages `queued` while nothing is.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { chatFrame, humanEscalationFrame } from './encode.ts';
+import { parseServerFrame } from './parse.ts';
+import type { ClientFrame } from './protocol.ts';
+import { type ChatEvent, reduce } from './reduce.ts';
+import { type ChatState, type ConnectionStatus, initialChatState, type Problem } from './state.ts';
+
+/** Puts one frame on the wire. Returns false when it could not be sent (no open socket). */
+export type Transport = (frame: ClientFrame) => boolean;
+
+/** Options for `createChatStore`. All are optional. */
+export interface ChatStoreOptions {
+  /** State to start from, e.g. a seeded conversation in a story or a test. */
+  initialState?: ChatState;
+  /** The clock; injectable for deterministic tests. Defaults to `new Date()`. */
+  now?: () => Date;
+  /** Makes ids for the user's messages. Defaults to `crypto.randomUUID()`. */
+  createId?: () => string;
+  /** Called for each frame chatwire could not use. The widget carries on regardless. */
+  onProblem?: (problem: Problem) => void;
+  /** The longest message a user may send, in characters. Defaults to 10,000. */
+  maxMessageLength?: number;
+}
+
+/** What the UI and the connection can do with a chat store. */
+export interface ChatActions {
+  /**
+   * Sends a chat message, or queues it until the connection opens. Surrounding whitespace is
+   * trimmed; returns false (and sends nothing) for an empty or over-long message.
+   */
+  sendMessage(text: string): boolean;
+  /** Asks for a person. Returns false when one was already asked for or no socket is open. */
+  requestHuman(reason?: string): boolean;
+  /** Removes a banner. */
+  dismissBanner(id: string): void;
+  /** Feeds one raw message from the socket: parsed, validated, then reduced. */
+  receive(data: unknown): void;
+  /** Records a connection change; on `open`, queued messages are sent in order. */
+  setConnectionStatus(status: ConnectionStatus): void;
+  /** Lets actions send through `transport`. Returns a function that detaches it again. */
+  attachTransport(transport: Transport): () => void;
+  /** Applies any event directly: for replays, stories and custom integrations. */
+  dispatch(event: ChatEvent): void;
+}
+
+/** A chat store: a zustand store of `ChatState` with its actions alongside. */
+export interface ChatStore extends StoreApi<ChatState> {
+  actions: ChatActions;
+}
+
+/** The default reason sent with a `human-escalation` frame when the user gives none. */
+export const DEFAULT_ESCALATION_REASON = 'Need human assistance';
+const DEFAULT_MAX_MESSAGE_LENGTH = 10_000;
+
+/** Creates the store for one chat widget. Each widget needs its own. */
+export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
+  const now = options.now ?? (() => new Date());
+  const createId = options.createId ?? (() => crypto.randomUUID());
+  const maxMessageLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+  const store = createStore<ChatState>()(() => options.initialState ?? initialChatState());
+  let transport: Transport | null = null;
+
+  const timestamp = () => now().toISOString();
+
+  function dispatch(event: ChatEvent): void {
+    const before = store.getState();
+    const after = reduce(before, event);
+    if (after === before) return;
+    store.setState(after, true);
+    reportNewProblems(before, after);
+  }
+
+  function reportNewProblems(before: ChatState, after: ChatState): void {
+    if (!options.onProblem || after.problems === before.problems) return;
+    const newest = after.problems.at(-1);
+    if (newest) options.onProblem(newest);
+  }
+
+  /** Sends through the attached transport, if any and if the socket is open. */
+  function trySend(frame: ClientFrame): boolean {
+    if (!transport || store.getState().connection.status !== 'open') return false;
+    return transport(frame);
+  }
+
+  function flushQueue(): void {
+    for (const id of store.getState().messageIds) {
+      const message = store.getState().messagesById[id];
+      if (message?.role !== 'user' || message.status !== 'queued') continue;
+      // Stop at the first failure so the queue stays in order for the next open.
+      if (!trySend(chatFrame(message.text, now()))) return;
+      dispatch({ type: 'user-message-delivered', id });
+    }
+  }
+
+  const actions: ChatActions = {
+    sendMessage(text) {
+      const content = text.trim();
+      if (content === '') return false;
+      if (content.length > maxMessageLength) {
+        dispatch({
+          type: 'banner-raised',
+          kind: 'error',
+          text: `Message is too long (${content.length} characters; the limit is ${maxMessageLength}).`,
+          at: timestamp(),
+        });
+        return false;
+      }
+      const id = `user:${createId()}`;
+      // Anything already queued goes first, so messages reach the server in the order typed.
+      flushQueue();
+      const hasQueue = hasQueuedMessages(store.getState());
+      const sent = !hasQueue && trySend(chatFrame(content, now()));
+      dispatch({
+        type: 'user-message-added',
+        id,
+        text: content,
+        status: sent ? 'sent' : 'queued',
+        at: timestamp(),
+      });
+      return true;
+    },
+
+    requestHuman(reason = DEFAULT_ESCALATION_REASON) {
+      if (store.getState().escalation.status === 'requested') return false;
+      const why = reason.trim() || DEFAULT_ESCALATION_REASON;
+      if (!trySend(humanEscalationFrame(why, now()))) {
+        dispatch({
+          type: 'banner-raised',
+          kind: 'error',
+          text: 'Not connected, so no one could be asked to join. Try again once the connection is back.',
+          at: timestamp(),
+        });
+        return false;
+      }
+      dispatch({ type: 'escalation-requested', reason: why, at: timestamp() });
+      return true;
+    },
+
+    dismissBanner(id) {
+      dispatch({ type: 'banner-dismissed', id });
+    },
+
+    receive(data) {
+      const at = timestamp();
+      const result = parseServerFrame(data, at);
+      if (!result.ok) {
+        dispatch({ type: 'frame-rejected', problem: result.problem, at });
+        return;
+      }
+      for (const warning of result.warnings)
+        dispatch({ type: 'frame-rejected', problem: warning, at });
+      dispatch({ type: 'frame-received', frame: result.frame, at });
+    },
+
+    setConnectionStatus(status) {
+      dispatch({ type: 'connection-changed', status, at: timestamp() });
+      if (status === 'open') flushQueue();
+    },
+
+    attachTransport(next) {
+      transport = next;
+      flushQueue();
+      return () => {
+        if (transport === next) transport = null;
+      };
+    },
+
+    dispatch,
+  };
+
+  return Object.assign(store, { actions });
+}
+
+function hasQueuedMessages(state: ChatState): boolean {
+  return state.messageIds.some((id) => {
+    const message = state.messagesById[id];
+    return message?.role === 'user' && message.status === 'queued';
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * chatwire without its UI: the protocol, the chat store and the React hooks, for apps that
+ * draw their own chat. Everything here is free of chatwire's styles.
+ */
+export { chatFrame, humanEscalationFrame, pingFrame, serializeClientFrame } from './core/encode.ts';
+export {
+  type FrameProblem,
+  type FrameProblemKind,
+  isServerFrameType,
+  type ParseResult,
+  parseServerFrame,
+} from './core/parse.ts';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  isAuthFailureClose,
+} from './core/policy.ts';
+export type {
+  ChatFrame,
+  ClientFrame,
+  ClientFrameType,
+  ConnectionFrame,
+  ErrorFrame,
+  HumanEscalationFrame,
+  HumanEscalationResponseFrame,
+  PingFrame,
+  PongFrame,
+  ServerFrame,
+  ServerFrameType,
+  StreamEndFrame,
+  StreamStartFrame,
+  StreamTokenFrame,
+} from './core/protocol.ts';
+export { apply, assistantMessageKey, type ChatEvent, reduce } from './core/reduce.ts';
+export {
+  selectBanners,
+  selectConnectionStatus,
+  selectEscalationStatus,
+  selectIsStreaming,
+  selectMessage,
+  selectMessageIds,
+} from './core/selectors.ts';
+export {
+  type AssistantMessage,
+  type AssistantMessageStatus,
+  type Banner,
+  type BannerKind,
+  type ChatMessage,
+  type ChatState,
+  type ConnectionState,
+  type ConnectionStatus,
+  type EscalationState,
+  type EscalationStatus,
+  initialChatState,
+  MAX_PROBLEMS,
+  type Problem,
+  type ProblemKind,
+  type SystemMessage,
+  type SystemMessageSource,
+  type UserMessage,
+  type UserMessageStatus,
+} from './core/state.ts';
+export {
+  type ChatActions,
+  type ChatStore,
+  type ChatStoreOptions,
+  createChatStore,
+  DEFAULT_ESCALATION_REASON,
+  type Transport,
+} from './core/store.ts';
+export {
+  ChatStoreProvider,
+  type ChatStoreProviderProps,
+  useChatActions,
+  useChatStore,
+  useChatStoreApi,
+} from './react/context.tsx';
+export {
+  buildSocketUrl,
+  type ChatConnectionOptions,
+  useChatConnection,
+} from './react/use-connection.ts';

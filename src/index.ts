@@ -1,0 +1,25 @@
+/**
+ * chatwire: a React chat widget for AI chatbot backends.
+ *
+ * `import { ChatWidget } from 'chatwire'` and `import 'chatwire/styles.css'`.
+ * For a UI of your own, see `chatwire/headless`.
+ */
+export { ChatPanel, type ChatPanelProps } from './components/chat-panel.tsx';
+export { ChatWidget, type ChatWidgetProps, DEFAULT_SERVER_URL } from './components/chat-widget.tsx';
+export { type ChatLabels, DEFAULT_LABELS } from './components/labels.ts';
+export type { ChatClassNames, ChatPart } from './components/ui-context.tsx';
+export type { BackoffOptions } from './core/policy.ts';
+export type {
+  AssistantMessage,
+  AssistantMessageStatus,
+  Banner,
+  BannerKind,
+  ChatMessage,
+  ConnectionStatus,
+  EscalationStatus,
+  Problem,
+  ProblemKind,
+  SystemMessage,
+  UserMessage,
+  UserMessageStatus,
+} from './core/state.ts';

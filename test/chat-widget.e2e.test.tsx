@@ -1,0 +1,78 @@
+/**
+ * The whole path, end to end: <ChatWidget> in real Chromium talking to the real reference
+ * server. No socket mocks: what the server logs is what went over the wire.
+ */
+import { describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { render } from 'vitest-browser-react';
+import { ChatWidget } from '../src/index.ts';
+import { startTestChatServer } from './support/chat-server.ts';
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('ChatWidget against the reference server', () => {
+  it('streams a reply, escalates to a human, and sends exactly the protocol frames', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 10 });
+    const screen = await render(<ChatWidget token={server.token} url={server.url} />);
+
+    await expect.element(screen.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expect.element(screen.getByText('Connected to chatbot server')).toBeVisible();
+
+    const input = screen.getByRole('textbox', { name: 'Message' });
+    await userEvent.fill(input, 'What can chatwire do?');
+    await userEvent.keyboard('{Enter}');
+    await expect.element(input).toHaveValue('');
+
+    const reply = screen.getByRole('log').locator('[data-role="assistant"]');
+    await expect.element(reply).toHaveAttribute('data-status', 'streaming');
+    await expect.element(reply).toHaveAttribute('data-status', 'complete');
+
+    const { sent } = await server.frames();
+    const tokens = sent.flatMap(({ frame }) => (frame.type === 'stream-token' ? [frame.token] : []));
+    expect(tokens.length).toBeGreaterThan(5);
+    await expect.element(reply).toHaveTextContent(tokens.join('').replace(/\s+/g, ' ').trim());
+
+    const escalate = screen.getByRole('button', { name: 'Talk to a human' });
+    await escalate.click();
+    await expect.element(screen.getByText('A human agent will contact you soon.')).toBeVisible();
+    await expect
+      .element(screen.getByRole('button', { name: 'A person is on the way' }))
+      .toHaveAttribute('data-state', 'acknowledged');
+
+    const { received } = await server.frames();
+    const frames = received.map(({ frame }) => frame);
+    expect(frames).toEqual([
+      { type: 'chat', content: 'What can chatwire do?', timestamp: expect.stringMatching(ISO_TIMESTAMP) },
+      { type: 'human-escalation', reason: 'Need human assistance', timestamp: expect.stringMatching(ISO_TIMESTAMP) },
+    ]);
+    for (const frame of frames) expect(Object.keys(frame as object)).toHaveLength(3);
+  });
+
+  it('sends with the Send button, and Shift+Enter makes a new line instead of sending', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const screen = await render(<ChatWidget token={server.token} url={server.url} />);
+    await expect.element(screen.getByText('Connected to chatbot server')).toBeVisible();
+
+    const input = screen.getByRole('textbox', { name: 'Message' });
+    await input.click();
+    await userEvent.keyboard('first line{Shift>}{Enter}{/Shift}second line');
+    await expect.element(input).toHaveValue('first line\nsecond line');
+    await screen.getByRole('button', { name: 'Send' }).click();
+
+    await expect.element(screen.getByRole('log').locator('[data-role="assistant"]')).toHaveAttribute('data-status', 'complete');
+    const { received } = await server.frames();
+    expect(received.map(({ frame }) => frame)).toEqual([
+      { type: 'chat', content: 'first line\nsecond line', timestamp: expect.stringMatching(ISO_TIMESTAMP) },
+    ]);
+  });
+
+  it('shows the server error as an alert and keeps working', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const badToken = await server.mintToken(-60);
+    const screen = await render(<ChatWidget token={badToken} url={server.url} />);
+    await expect.element(screen.getByRole('alert')).toHaveTextContent(/Authentication failed/);
+    await expect.element(screen.getByRole('status').filter({ hasText: 'Sign-in required' })).toBeVisible();
+    const { attempts } = await server.frames();
+    expect(attempts).toBe(1);
+  });
+});

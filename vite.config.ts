@@ -1,0 +1,101 @@
+/// <reference types="vitest/config" />
+import { fileURLToPath } from 'node:url';
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
+import tailwindcss from '@tailwindcss/vite';
+import react from '@vitejs/plugin-react';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vite';
+import { chatServerCommands } from './test/support/server-commands.ts';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/** Packages a consumer installs alongside chatwire: never bundled into it. */
+const external = [
+  /^react($|\/)/,
+  /^react-dom($|\/)/,
+  /^zustand($|\/)/,
+  'react-use-websocket',
+  'clsx',
+  'tailwind-merge',
+];
+
+/**
+ * Real Chromium for browser tests: Debian's by default, or the one at CHROMIUM_PATH.
+ * A fresh object per project, because vitest rejects one shared between projects.
+ */
+const chromium = () => ({
+  enabled: true,
+  headless: true,
+  provider: playwright({
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  }),
+  instances: [{ browser: 'chromium' as const }],
+});
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    lib: {
+      entry: {
+        index: here('src/index.ts'),
+        headless: here('src/headless.ts'),
+        styles: here('src/styles.css'),
+      },
+      formats: ['es'],
+      cssFileName: 'styles',
+    },
+    rollupOptions: { external },
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          environment: 'node',
+          include: ['src/core/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          environment: 'node',
+          include: ['server/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['src/**/*.test.tsx', 'test/**/*.test.{ts,tsx}'],
+          setupFiles: ['test/setup-browser.ts'],
+          browser: { ...chromium(), commands: chatServerCommands },
+          testTimeout: 15_000,
+        },
+      },
+      {
+        extends: true,
+        plugins: [storybookTest({ configDir: here('.storybook') })],
+        test: {
+          name: 'storybook',
+          browser: chromium(),
+        },
+      },
+    ],
+  },
+});
