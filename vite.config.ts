@@ -47,6 +47,7 @@ export default defineConfig({
   plugins: [react(), tailwindcss()],
   build: {
     outDir: 'dist',
+    cssCodeSplit: true,
     emptyOutDir: true,
     sourcemap: true,
     lib: {
@@ -56,9 +57,8 @@ export default defineConfig({
         styles: here('src/styles.css'),
       },
       formats: ['es'],
-      cssFileName: 'styles',
     },
-    rollupOptions: { external },
+    rolldownOptions: { external },
   },
   test: {
     projects: [

@@ -3,10 +3,19 @@
  * server. No socket mocks: what the server logs is what went over the wire.
  */
 import { describe, expect, it } from 'vitest';
-import { userEvent } from 'vitest/browser';
+import { page, userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import { ChatWidget } from '../src/index.ts';
 import { startTestChatServer } from './support/chat-server.ts';
+
+/** The first assistant reply in the transcript, found again on every retry of an assertion. */
+const assistantReply = (container: HTMLElement) =>
+  page
+    .elementLocator(container)
+    .getByRole('log')
+    .getByRole('listitem')
+    .filter({ hasText: 'Assistant:' })
+    .first();
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -23,12 +32,14 @@ describe('ChatWidget against the reference server', () => {
     await userEvent.keyboard('{Enter}');
     await expect.element(input).toHaveValue('');
 
-    const reply = screen.getByRole('log').locator('[data-role="assistant"]');
+    const reply = assistantReply(screen.container);
     await expect.element(reply).toHaveAttribute('data-status', 'streaming');
     await expect.element(reply).toHaveAttribute('data-status', 'complete');
 
     const { sent } = await server.frames();
-    const tokens = sent.flatMap(({ frame }) => (frame.type === 'stream-token' ? [frame.token] : []));
+    const tokens = sent.flatMap(({ frame }) =>
+      frame.type === 'stream-token' ? [frame.token] : [],
+    );
     expect(tokens.length).toBeGreaterThan(5);
     await expect.element(reply).toHaveTextContent(tokens.join('').replace(/\s+/g, ' ').trim());
 
@@ -42,8 +53,16 @@ describe('ChatWidget against the reference server', () => {
     const { received } = await server.frames();
     const frames = received.map(({ frame }) => frame);
     expect(frames).toEqual([
-      { type: 'chat', content: 'What can chatwire do?', timestamp: expect.stringMatching(ISO_TIMESTAMP) },
-      { type: 'human-escalation', reason: 'Need human assistance', timestamp: expect.stringMatching(ISO_TIMESTAMP) },
+      {
+        type: 'chat',
+        content: 'What can chatwire do?',
+        timestamp: expect.stringMatching(ISO_TIMESTAMP),
+      },
+      {
+        type: 'human-escalation',
+        reason: 'Need human assistance',
+        timestamp: expect.stringMatching(ISO_TIMESTAMP),
+      },
     ]);
     for (const frame of frames) expect(Object.keys(frame as object)).toHaveLength(3);
   });
@@ -59,10 +78,16 @@ describe('ChatWidget against the reference server', () => {
     await expect.element(input).toHaveValue('first line\nsecond line');
     await screen.getByRole('button', { name: 'Send' }).click();
 
-    await expect.element(screen.getByRole('log').locator('[data-role="assistant"]')).toHaveAttribute('data-status', 'complete');
+    await expect
+      .element(assistantReply(screen.container))
+      .toHaveAttribute('data-status', 'complete');
     const { received } = await server.frames();
     expect(received.map(({ frame }) => frame)).toEqual([
-      { type: 'chat', content: 'first line\nsecond line', timestamp: expect.stringMatching(ISO_TIMESTAMP) },
+      {
+        type: 'chat',
+        content: 'first line\nsecond line',
+        timestamp: expect.stringMatching(ISO_TIMESTAMP),
+      },
     ]);
   });
 
@@ -71,7 +96,9 @@ describe('ChatWidget against the reference server', () => {
     const badToken = await server.mintToken(-60);
     const screen = await render(<ChatWidget token={badToken} url={server.url} />);
     await expect.element(screen.getByRole('alert')).toHaveTextContent(/Authentication failed/);
-    await expect.element(screen.getByRole('status').filter({ hasText: 'Sign-in required' })).toBeVisible();
+    await expect
+      .element(screen.getByRole('status').filter({ hasText: 'Sign-in required' }))
+      .toBeVisible();
     const { attempts } = await server.frames();
     expect(attempts).toBe(1);
   });

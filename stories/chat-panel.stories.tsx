@@ -1,0 +1,366 @@
+/**
+ * Every state of the chat panel, each from a store seeded by replaying protocol frames
+ * through the real reducer. No network: the play functions assert what each state shows.
+ */
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { useEffect, useState } from 'react';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { ChatPanel } from '../src/components/chat-panel.tsx';
+import type { ChatEvent } from '../src/core/reduce.ts';
+import {
+  assistantSaid,
+  at,
+  connected,
+  frame,
+  Seeded,
+  StoryFrame,
+  seededStore,
+  userSaid,
+} from './seed.tsx';
+
+const meta = {
+  title: 'ChatPanel',
+  component: ChatPanel,
+} satisfies Meta<typeof ChatPanel>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+const ANSWER =
+  'chatwire streams replies **token by token**, keeps your place while you scroll, and hands you to a person whenever you ask.';
+
+const conversation = (): ChatEvent[] => [
+  ...connected(),
+  userSaid('user:1', 'What does chatwire do?'),
+  ...assistantSaid('msg_1', ANSWER),
+];
+
+export const Empty: Story = {
+  render: () => (
+    <Seeded events={[]}>
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('log', { name: 'Conversation' })).toHaveTextContent(
+      'Ask anything to get started.',
+    );
+    await expect(canvas.getByRole('status')).toHaveTextContent('Not connected');
+    await expect(canvas.getByRole('button', { name: 'Talk to a human' })).toBeDisabled();
+  },
+};
+
+export const Welcome: Story = {
+  render: () => (
+    <Seeded events={connected()}>
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('status')).toHaveTextContent('Connected');
+    await expect(canvas.getByText('Connected to chatbot server')).toBeVisible();
+    await expect(canvas.getByRole('button', { name: 'Talk to a human' })).toBeEnabled();
+  },
+};
+
+export const Conversation: Story = {
+  render: () => (
+    <Seeded events={conversation()}>
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const log = within(canvasElement).getByRole('log');
+    await expect(within(log).getByText('What does chatwire do?')).toBeVisible();
+    const reply = log.querySelector('[data-role="assistant"]');
+    await expect(reply).toHaveAttribute('data-status', 'complete');
+    await expect(reply).toHaveTextContent(ANSWER);
+  },
+};
+
+export const StreamingReply: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Tell me more'),
+        ...assistantSaid('msg_2', 'Here is what I', false),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const reply = canvasElement.querySelector('[data-role="assistant"]');
+    await expect(reply).toHaveAttribute('data-status', 'streaming');
+    // Screen readers wait for the finished reply instead of reading each token.
+    await expect(reply).toHaveAttribute('aria-busy', 'true');
+    await expect(reply).toHaveTextContent('Here is what I');
+  },
+};
+
+/** A scripted in-page server streams a reply, a token every 60 ms. */
+function LiveStream() {
+  const [store] = useState(() =>
+    seededStore([...connected(), userSaid('user:1', 'Stream something')]),
+  );
+  useEffect(() => {
+    const tokens = ANSWER.match(/\S+\s*/g) ?? [];
+    const receive = (payload: object) =>
+      store.actions.receive(JSON.stringify({ ...payload, timestamp: at() }));
+    receive({ type: 'stream-start', messageId: 'msg_live' });
+    let index = 0;
+    const timer = setInterval(() => {
+      const token = tokens[index++];
+      if (token === undefined) {
+        receive({ type: 'stream-end', messageId: 'msg_live' });
+        clearInterval(timer);
+      } else {
+        receive({ type: 'stream-token', messageId: 'msg_live', token });
+      }
+    }, 60);
+    return () => clearInterval(timer);
+  }, [store]);
+  return (
+    <StoryFrame store={store}>
+      <ChatPanel />
+    </StoryFrame>
+  );
+}
+
+export const StreamingAnimated: Story = {
+  render: () => <LiveStream />,
+  play: async ({ canvasElement }) => {
+    const reply = () => canvasElement.querySelector('[data-role="assistant"]');
+    await waitFor(() => expect(reply()).toHaveAttribute('data-status', 'streaming'));
+    await waitFor(() => expect(reply()).toHaveAttribute('data-status', 'complete'), {
+      timeout: 5000,
+    });
+    await expect(reply()).toHaveTextContent(ANSWER);
+    await expect(reply()).toHaveAttribute('aria-busy', 'false');
+  },
+};
+
+export const SendingAMessage: Story = {
+  render: () => {
+    const sent: unknown[] = [];
+    return (
+      <div data-testid="sent-log" data-sent="">
+        <Seeded events={connected()} sent={sent}>
+          <ChatPanel />
+        </Seeded>
+        <SentFrames sent={sent} />
+      </div>
+    );
+  },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const input = canvas.getByRole('textbox', { name: 'Message' });
+    await userEvent.type(input, '  Hello there  {Enter}');
+    await expect(input).toHaveValue('');
+    const message = canvasElement.querySelector('[data-role="user"]');
+    await expect(message).toHaveTextContent('Hello there');
+    await expect(message).toHaveAttribute('data-status', 'sent');
+    await userEvent.click(canvas.getByRole('button', { name: 'Show sent frames' }));
+    await expect(canvas.getByTestId('sent-frames')).toHaveTextContent(
+      '"type":"chat","content":"Hello there"',
+    );
+  },
+};
+
+/** Shows the frames a story's store handed to its transport, on demand. */
+function SentFrames({ sent }: { sent: unknown[] }) {
+  const [shown, setShown] = useState('');
+  return (
+    <div style={{ marginTop: 8, fontSize: 12 }}>
+      <button
+        type="button"
+        onClick={() => setShown(sent.map((item) => JSON.stringify(item)).join('\n'))}
+      >
+        Show sent frames
+      </button>
+      <pre data-testid="sent-frames">{shown}</pre>
+    </div>
+  );
+}
+
+export const ErrorBanner: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        frame({
+          type: 'error',
+          message: 'The assistant is overloaded. Please try again.',
+          timestamp: at(),
+        }),
+        frame({
+          type: 'error',
+          message: 'The assistant is overloaded. Please try again.',
+          timestamp: at(),
+        }),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const alert = canvas.getByRole('alert');
+    await expect(alert).toHaveTextContent('The assistant is overloaded. Please try again.×2');
+    await userEvent.click(within(alert).getByRole('button', { name: 'Dismiss' }));
+    await expect(canvas.queryByRole('alert')).toBeNull();
+  },
+};
+
+export const EscalationRequested: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...conversation(),
+        { type: 'escalation-requested', reason: 'Need human assistance', at: at() },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const button = within(canvasElement).getByRole('button', { name: 'Asking for a person…' });
+    await expect(button).toHaveAttribute('data-state', 'requested');
+    await expect(button).toBeDisabled();
+  },
+};
+
+export const EscalationAcknowledged: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...conversation(),
+        { type: 'escalation-requested', reason: 'Need human assistance', at: at() },
+        frame({
+          type: 'human-escalation-response',
+          message: 'A human agent will contact you soon.',
+          timestamp: at(),
+        }),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('button', { name: 'A person is on the way' })).toHaveAttribute(
+      'data-state',
+      'acknowledged',
+    );
+    await expect(
+      within(canvas.getByRole('log')).getByText('A human agent will contact you soon.'),
+    ).toBeVisible();
+  },
+};
+
+export const EscalatingByClick: Story = {
+  render: () => (
+    <Seeded events={conversation()}>
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Talk to a human' }));
+    await expect(canvas.getByRole('button', { name: 'Asking for a person…' })).toBeDisabled();
+  },
+};
+
+export const ReconnectingWithInterruptedReply: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Explain backoff'),
+        ...assistantSaid('msg_3', 'Backoff spreads retries so that', false),
+        { type: 'connection-changed', status: 'reconnecting', at: at() },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('status')).toHaveTextContent('Connection lost. Reconnecting…');
+    const reply = canvasElement.querySelector('[data-role="assistant"]');
+    await expect(reply).toHaveAttribute('data-status', 'interrupted');
+    await expect(reply).toHaveTextContent('Backoff spreads retries so that');
+    await expect(reply).toHaveTextContent('Reply interrupted by a lost connection.');
+  },
+};
+
+export const OfflineWithQueuedMessage: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        { type: 'connection-changed', status: 'offline', at: at() },
+        {
+          type: 'user-message-added',
+          id: 'user:q',
+          text: 'Are you there?',
+          status: 'queued',
+          at: at(),
+        },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('status')).toHaveTextContent('You are offline');
+    const queued = canvasElement.querySelector('[data-role="user"]');
+    await expect(queued).toHaveAttribute('data-status', 'queued');
+    await expect(queued).toHaveTextContent('Waiting for the connection to send');
+  },
+};
+
+export const Unauthorized: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        frame({ type: 'error', message: 'Authentication failed: token expired', timestamp: at() }),
+        { type: 'connection-changed', status: 'unauthorized', at: at() },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('status')).toHaveTextContent('Sign-in required');
+    await expect(canvas.getByRole('alert')).toHaveTextContent(
+      'Authentication failed: token expired',
+    );
+    await expect(canvas.getByRole('button', { name: 'Talk to a human' })).toBeDisabled();
+  },
+};
+
+export const CustomLabelsAndClasses: Story = {
+  render: () => (
+    <Seeded events={conversation()}>
+      <ChatPanel
+        labels={{ title: 'Support', send: 'Envoyer' }}
+        classNames={{ root: 'cw:rounded-none', userMessage: 'cw:bg-emerald-700' }}
+      />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('region', { name: 'Support' })).toBeVisible();
+    await expect(canvas.getByRole('button', { name: 'Envoyer' })).toBeVisible();
+    const root = canvasElement.querySelector('[data-slot="root"]');
+    // The host's class replaced chatwire's rounding rather than fighting it.
+    await expect(root?.className).toContain('cw:rounded-none');
+    await expect(root?.className).not.toContain('cw:rounded-(--chatwire-radius-panel)');
+  },
+};
