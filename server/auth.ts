@@ -14,7 +14,9 @@ export const DEV_JWT_SECRET = 'chatwire-dev-only-secret-DO-NOT-USE-IN-PRODUCTION
 export const JWT_SECRET_ENV = 'CHATWIRE_JWT_SECRET';
 
 /** The outcome of {@link verifyToken}. `reason` never contains the token itself. */
-export type VerifyResult = { ok: true; subject: string | undefined } | { ok: false; reason: string };
+export type VerifyResult =
+  | { ok: true; subject: string | undefined }
+  | { ok: false; reason: string };
 
 /** Options for {@link mintToken}. */
 export interface MintTokenOptions {
@@ -66,12 +68,17 @@ function describeVerifyError(error: unknown): string {
     if (error.claim === 'nbf') return 'token not yet valid';
     return `invalid ${error.claim} claim`;
   }
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'malformed token';
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return 'malformed token';
   return 'invalid token';
 }
 
 /** Signs an HS256 JWT with `iat`, `exp` and (when given) `sub`. */
-export async function mintToken({ subject, secret, expiresInSeconds = 3600 }: MintTokenOptions): Promise<string> {
+export async function mintToken({
+  subject,
+  secret,
+  expiresInSeconds = 3600,
+}: MintTokenOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now);
   if (subject !== undefined) jwt.setSubject(subject);
@@ -83,8 +90,11 @@ export async function mintToken({ subject, secret, expiresInSeconds = 3600 }: Mi
  * Reads the signing secret from `CHATWIRE_JWT_SECRET`; an unset or blank value falls back to
  * {@link DEV_JWT_SECRET}, flagged so callers can warn loudly.
  */
-export function resolveJwtSecret(env: Readonly<Record<string, string | undefined>> = process.env): ResolvedSecret {
+export function resolveJwtSecret(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedSecret {
   const configured = env[JWT_SECRET_ENV];
-  if (configured === undefined || configured.trim() === '') return { secret: DEV_JWT_SECRET, isDevDefault: true };
+  if (configured === undefined || configured.trim() === '')
+    return { secret: DEV_JWT_SECRET, isDevDefault: true };
   return { secret: configured, isDevDefault: false };
 }

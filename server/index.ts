@@ -4,11 +4,17 @@
  * out, and can misbehave on demand (drops, silence, refusals) so client resilience can be tested.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { CLIENT_FRAME_FIELDS } from '../src/core/protocol.ts';
 import type { ClientFrame, ClientFrameType, ServerFrame } from '../src/core/protocol.ts';
+import { CLIENT_FRAME_FIELDS } from '../src/core/protocol.ts';
 import { resolveJwtSecret, type VerifyResult, verifyToken } from './auth.ts';
 import { createDemoResponder, type Responder } from './responder.ts';
 
@@ -141,7 +147,7 @@ interface Context {
 
 type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; error: string };
 
-/** Client frames and server replies are capped well above any real chat message. */
+/** Incoming frames are capped (ws closes with 1009 beyond it), far above any real chat message. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 const DEFAULT_PORT = 3001;
 const DEFAULT_HOST = '127.0.0.1';
@@ -162,14 +168,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ref
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
   const http = createServer(answerPlainHttp);
   // Upgrades are handled by hand so the token can be checked (asynchronously) and 503s injected first.
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(ctx, wss, req, socket, head));
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    onUpgrade(ctx, wss, req, socket, head),
+  );
   await listen(http, options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
   http.on('error', (error) => ctx.log(`server error: ${error.message}`));
   const port = boundPort(http);
-  ctx.log(`listening on ${wsUrl(options.host ?? DEFAULT_HOST, port)}`);
+  const url = wsUrl(options.host ?? DEFAULT_HOST, port);
+  ctx.log(`listening on ${url}`);
   let closed: Promise<void> | undefined;
   return {
-    url: wsUrl(options.host ?? DEFAULT_HOST, port),
+    url,
     port,
     received: ctx.received,
     sent: ctx.sent,
@@ -191,7 +200,8 @@ function createContext(options: StartServerOptions): Context {
   return {
     settings: {
       jwtSecret: options.jwtSecret ?? resolveJwtSecret(process.env).secret,
-      responder: options.responder ?? createDemoResponder({ tokenDelayMs: options.tokenDelayMs ?? 40 }),
+      responder:
+        options.responder ?? createDemoResponder({ tokenDelayMs: options.tokenDelayMs ?? 40 }),
       connectionMessage: options.connectionMessage ?? DEFAULT_CONNECTION_MESSAGE,
       escalationMessage: options.escalationMessage ?? DEFAULT_ESCALATION_MESSAGE,
     },
@@ -224,7 +234,8 @@ function createFaults(ctx: Context, wss: WebSocketServer): ServerFaults {
       ctx.faults.closeAfterAccept = on;
     },
     setDropAfterTokens: (n) => {
-      if (n !== null && !(Number.isInteger(n) && n >= 0)) throw new RangeError(`setDropAfterTokens: expected a whole number >= 0 or null, got ${n}`);
+      if (n !== null && !(Number.isInteger(n) && n >= 0))
+        throw new RangeError(`setDropAfterTokens: expected a whole number >= 0 or null, got ${n}`);
       ctx.faults.dropAfterTokens = n;
     },
   };
@@ -245,7 +256,8 @@ function listen(http: Server, port: number, host: string): Promise<void> {
 
 function boundPort(http: Server): number {
   const address = http.address();
-  if (address === null || typeof address === 'string') throw new Error('reference server is not listening on a TCP port');
+  if (address === null || typeof address === 'string')
+    throw new Error('reference server is not listening on a TCP port');
   return address.port;
 }
 
@@ -258,10 +270,18 @@ function wsUrl(host: string, port: number): string {
 /** Plain HTTP requests (a browser pointed at the port) get a hint instead of hanging. */
 function answerPlainHttp(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
-  res.end('chatwire reference server: connect with a WebSocket client (ws://HOST:PORT?token=JWT)\n');
+  res.end(
+    'chatwire reference server: connect with a WebSocket client (ws://HOST:PORT?token=JWT)\n',
+  );
 }
 
-function onUpgrade(ctx: Context, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+function onUpgrade(
+  ctx: Context,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
   ctx.attempts += 1;
   const id = ctx.attempts;
   if (ctx.faults.refuseNew || ctx.closing) {
@@ -330,9 +350,16 @@ function onSocket(ctx: Context, peer: Peer, auth: VerifyResult): void {
     abortReplies(connection);
     ctx.log(`#${peer.id} closed (${code})`);
   });
-  ctx.log(`#${peer.id} connected (subject ${auth.subject === undefined ? 'none' : JSON.stringify(auth.subject)})`);
-  send(ctx, connection, { type: 'connection', message: ctx.settings.connectionMessage, timestamp: now() });
-  if (ctx.faults.closeAfterAccept) peer.socket.close(CLOSE_INTERNAL_ERROR, 'fault: close after accept');
+  ctx.log(
+    `#${peer.id} connected (subject ${auth.subject === undefined ? 'none' : JSON.stringify(auth.subject)})`,
+  );
+  send(ctx, connection, {
+    type: 'connection',
+    message: ctx.settings.connectionMessage,
+    timestamp: now(),
+  });
+  if (ctx.faults.closeAfterAccept)
+    peer.socket.close(CLOSE_INTERNAL_ERROR, 'fault: close after accept');
 }
 
 /** The protocol has no HTTP-level rejection: the client is told why in an error frame, then closed. */
@@ -353,7 +380,8 @@ function send(ctx: Context, peer: Peer, frame: ServerFrame): boolean {
   peer.socket.send(JSON.stringify(frame));
   ctx.sent.push({ connectionId: peer.id, at: now(), frame });
   // Tokens are too chatty to log one by one (and are the user's conversation).
-  if (frame.type !== 'stream-token') ctx.log(`#${peer.id} -> ${frame.type}${'messageId' in frame ? ` ${frame.messageId}` : ''}`);
+  if (frame.type !== 'stream-token')
+    ctx.log(`#${peer.id} -> ${frame.type}${'messageId' in frame ? ` ${frame.messageId}` : ''}`);
   return true;
 }
 
@@ -367,7 +395,13 @@ function sendError(ctx: Context, peer: Peer, message: string): void {
 function onMessage(ctx: Context, connection: Connection, data: RawData, isBinary: boolean): void {
   const text = rawText(data);
   const { json, result } = decode(text, isBinary);
-  ctx.received.push({ connectionId: connection.id, at: now(), data: text, frame: json, binary: isBinary });
+  ctx.received.push({
+    connectionId: connection.id,
+    at: now(),
+    data: text,
+    frame: json,
+    binary: isBinary,
+  });
   if (ctx.faults.silent) return;
   if (!result.ok) {
     ctx.log(`#${connection.id} <- rejected frame: ${result.error}`);
@@ -384,7 +418,11 @@ function handleFrame(ctx: Context, connection: Connection, frame: ClientFrame): 
       void streamReply(ctx, connection, frame.content);
       return;
     case 'human-escalation':
-      send(ctx, connection, { type: 'human-escalation-response', message: ctx.settings.escalationMessage, timestamp: now() });
+      send(ctx, connection, {
+        type: 'human-escalation-response',
+        message: ctx.settings.escalationMessage,
+        timestamp: now(),
+      });
       return;
     case 'ping':
       send(ctx, connection, { type: 'pong', timestamp: now() });
@@ -402,7 +440,11 @@ function rawText(data: RawData): string {
 
 /** Parses a payload into JSON (kept for the received log) and, if it is a valid client frame, the frame. */
 function decode(text: string, isBinary: boolean): { json: unknown; result: ParseResult } {
-  if (isBinary) return { json: undefined, result: fail('Binary frames are not supported: send each message as JSON text') };
+  if (isBinary)
+    return {
+      json: undefined,
+      result: fail('Binary frames are not supported: send each message as JSON text'),
+    };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -416,20 +458,29 @@ function decode(text: string, isBinary: boolean): { json: unknown; result: Parse
 const fail = (error: string): ParseResult => ({ ok: false, error });
 
 /** 'chat, human-escalation or ping', from the protocol's own list so it cannot go stale. */
-const EXPECTED_TYPES = ((names: string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)(Object.keys(CLIENT_FRAME_FIELDS));
+const EXPECTED_TYPES = ((names: string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)(
+  Object.keys(CLIENT_FRAME_FIELDS),
+);
 
 /** Checks an untrusted JSON value against the client frame shapes, saying exactly what is wrong. */
 function toClientFrame(value: unknown): ParseResult {
-  if (!isRecord(value)) return fail(`Invalid message: expected a JSON object with a 'type' field, got ${kindOf(value)}`);
+  if (!isRecord(value))
+    return fail(
+      `Invalid message: expected a JSON object with a 'type' field, got ${kindOf(value)}`,
+    );
   const { type } = value;
   if (type === undefined) return fail(`Missing field 'type' (string): expected ${EXPECTED_TYPES}`);
   if (typeof type !== 'string') return fail(`Field 'type' must be a string, got ${kindOf(type)}`);
-  if (!isClientFrameType(type)) return fail(`Unsupported message type '${printable(type)}': expected ${EXPECTED_TYPES}`);
+  if (!isClientFrameType(type))
+    return fail(`Unsupported message type '${printable(type)}': expected ${EXPECTED_TYPES}`);
   switch (type) {
     case 'chat':
       return withFields(value, type, CLIENT_FRAME_FIELDS.chat, (fields) => ({ type, ...fields }));
     case 'human-escalation':
-      return withFields(value, type, CLIENT_FRAME_FIELDS['human-escalation'], (fields) => ({ type, ...fields }));
+      return withFields(value, type, CLIENT_FRAME_FIELDS['human-escalation'], (fields) => ({
+        type,
+        ...fields,
+      }));
     case 'ping':
       return withFields(value, type, CLIENT_FRAME_FIELDS.ping, (fields) => ({ type, ...fields }));
     default:
@@ -448,7 +499,8 @@ function withFields<Field extends string>(
   for (const field of fields) {
     const item = value[field];
     if (item === undefined) return fail(`Missing field '${field}' (string) in '${type}' message`);
-    if (typeof item !== 'string') return fail(`Field '${field}' in '${type}' message must be a string, got ${kindOf(item)}`);
+    if (typeof item !== 'string')
+      return fail(`Field '${field}' in '${type}' message must be a string, got ${kindOf(item)}`);
     strings[field] = item;
   }
   // The loop above set every field; TypeScript cannot see that through a loop.
@@ -493,7 +545,9 @@ async function streamReply(ctx: Context, connection: Connection, content: string
     await pumpTokens(ctx, connection, messageId, tokens, signal);
   } catch (error) {
     if (!signal.aborted) {
-      ctx.log(`#${connection.id} responder failed for ${messageId}: ${error instanceof Error ? error.message : String(error)}`);
+      ctx.log(
+        `#${connection.id} responder failed for ${messageId}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       // The client gets no internals, just enough to tie the failure to its message.
       sendError(ctx, connection, `The reply ${messageId} could not be completed`);
     }
@@ -515,7 +569,8 @@ async function pumpTokens(
   if (dropDue(ctx, connection, sentTokens)) return;
   for await (const token of tokens) {
     if (signal.aborted) return;
-    if (send(ctx, connection, { type: 'stream-token', messageId, token, timestamp: now() })) sentTokens += 1;
+    if (send(ctx, connection, { type: 'stream-token', messageId, token, timestamp: now() }))
+      sentTokens += 1;
     if (dropDue(ctx, connection, sentTokens)) return;
   }
 }
@@ -541,6 +596,8 @@ async function shutdown(ctx: Context, wss: WebSocketServer, http: Server): Promi
   for (const socket of wss.clients) socket.terminate();
   await new Promise<void>((resolve) => wss.close(() => resolve()));
   http.closeAllConnections();
-  await new Promise<void>((resolve, reject) => http.close((error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    http.close((error) => (error ? reject(error) : resolve())),
+  );
   ctx.log('server closed');
 }

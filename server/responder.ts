@@ -42,7 +42,9 @@ function echoOf(content: string): string {
   const oneLine = content.replace(/\s+/g, ' ').trim();
   // Array.from splits by code point, so an emoji is never cut in half.
   const chars = Array.from(oneLine);
-  return chars.length <= MAX_ECHO_CHARS ? oneLine : `${chars.slice(0, MAX_ECHO_CHARS - 1).join('')}…`;
+  return chars.length <= MAX_ECHO_CHARS
+    ? oneLine
+    : `${chars.slice(0, MAX_ECHO_CHARS - 1).join('')}…`;
 }
 
 /**

@@ -4,7 +4,12 @@ import { WebSocket } from 'ws';
 import type { ServerFrame } from '../src/core/protocol.ts';
 import { DEV_JWT_SECRET, mintToken, resolveJwtSecret, verifyToken } from './auth.ts';
 import { type ReferenceServer, startServer } from './index.ts';
-import { createDemoResponder, demoReplyText, type Responder, splitIntoTokens } from './responder.ts';
+import {
+  createDemoResponder,
+  demoReplyText,
+  type Responder,
+  splitIntoTokens,
+} from './responder.ts';
 
 const SECRET = 'test-secret-for-chatwire-server-tests';
 const TIMEOUT_MS = 2000;
@@ -75,7 +80,8 @@ class TestClient {
       for (;;) {
         const frame = this.queue.shift();
         if (frame !== undefined) return frame;
-        if (this.closeInfo) throw new Error(`socket closed (${this.closeInfo.code}) before the next frame`);
+        if (this.closeInfo)
+          throw new Error(`socket closed (${this.closeInfo.code}) before the next frame`);
         await this.changed();
       }
     };
@@ -112,7 +118,9 @@ class TestClient {
 }
 
 function socketFor(server: ReferenceServer, token?: string): WebSocket {
-  return new WebSocket(token === undefined ? server.url : `${server.url}/?token=${encodeURIComponent(token)}`);
+  return new WebSocket(
+    token === undefined ? server.url : `${server.url}/?token=${encodeURIComponent(token)}`,
+  );
 }
 
 async function connect(server: ReferenceServer, token?: string): Promise<TestClient> {
@@ -142,7 +150,11 @@ function lastConnectionId(server: ReferenceServer): number | undefined {
 }
 
 function tokensOf(frames: ServerFrame[], messageId: string): string {
-  return frames.map((frame) => (frame.type === 'stream-token' && frame.messageId === messageId ? frame.token : '')).join('');
+  return frames
+    .map((frame) =>
+      frame.type === 'stream-token' && frame.messageId === messageId ? frame.token : '',
+    )
+    .join('');
 }
 
 const isStreamEnd = (frame: ServerFrame): boolean => frame.type === 'stream-end';
@@ -178,11 +190,23 @@ describe('auth', () => {
   it.each([
     ['a missing token', async () => null, 'missing token'],
     ['an empty token', async () => '', 'missing token'],
-    ['an expired token', () => mintToken({ subject: 'a', secret: SECRET, expiresInSeconds: -60 }), 'token expired'],
-    ['another secret', () => mintToken({ subject: 'a', secret: 'some-other-secret' }), 'bad signature'],
+    [
+      'an expired token',
+      () => mintToken({ subject: 'a', secret: SECRET, expiresInSeconds: -60 }),
+      'token expired',
+    ],
+    [
+      'another secret',
+      () => mintToken({ subject: 'a', secret: 'some-other-secret' }),
+      'bad signature',
+    ],
     ['no exp claim', () => hs256WithoutExp(), 'missing exp claim'],
     ['HS512', () => hs512Token(SECRET), 'algorithm not allowed (expected HS256)'],
-    ['alg none', async () => unsignedToken({ alg: 'none' }, { sub: 'a', exp: 9999999999 }), 'algorithm not allowed (expected HS256)'],
+    [
+      'alg none',
+      async () => unsignedToken({ alg: 'none' }, { sub: 'a', exp: 9999999999 }),
+      'algorithm not allowed (expected HS256)',
+    ],
     ['garbage', async () => 'not.a.jwt', 'malformed token'],
   ])('rejects %s with a reason', async (_name, makeToken, reason) => {
     const token = await makeToken();
@@ -201,22 +225,34 @@ describe('auth', () => {
   });
 
   it('resolves the secret from CHATWIRE_JWT_SECRET, falling back to the flagged dev secret', () => {
-    expect(resolveJwtSecret({ CHATWIRE_JWT_SECRET: 's3cret' })).toEqual({ secret: 's3cret', isDevDefault: false });
+    expect(resolveJwtSecret({ CHATWIRE_JWT_SECRET: 's3cret' })).toEqual({
+      secret: 's3cret',
+      isDevDefault: false,
+    });
     expect(resolveJwtSecret({})).toEqual({ secret: DEV_JWT_SECRET, isDevDefault: true });
-    expect(resolveJwtSecret({ CHATWIRE_JWT_SECRET: '  ' })).toEqual({ secret: DEV_JWT_SECRET, isDevDefault: true });
+    expect(resolveJwtSecret({ CHATWIRE_JWT_SECRET: '  ' })).toEqual({
+      secret: DEV_JWT_SECRET,
+      isDevDefault: true,
+    });
     expect(DEV_JWT_SECRET.toLowerCase()).toContain('dev');
   });
 });
 
 async function hs256WithoutExp(): Promise<string> {
   const { SignJWT } = await import('jose');
-  return new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(SECRET));
+  return new SignJWT({ sub: 'a' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .sign(new TextEncoder().encode(SECRET));
 }
 
 // ---------------------------------------------------------------------------------------------
 // responder.ts
 
-async function collect(iterable: AsyncIterable<string>, stopAfter?: { count: number; controller: AbortController }): Promise<string[]> {
+async function collect(
+  iterable: AsyncIterable<string>,
+  stopAfter?: { count: number; controller: AbortController },
+): Promise<string[]> {
   const tokens: string[] = [];
   for await (const token of iterable) {
     tokens.push(token);
@@ -229,7 +265,13 @@ describe('demo responder', () => {
   const respond = createDemoResponder({ tokenDelayMs: 0 });
 
   it('streams words whose concatenation is exactly the reply text', async () => {
-    const tokens = await collect(respond({ content: 'What is chatwire?', connectionId: 1, signal: new AbortController().signal }));
+    const tokens = await collect(
+      respond({
+        content: 'What is chatwire?',
+        connectionId: 1,
+        signal: new AbortController().signal,
+      }),
+    );
     expect(tokens.join('')).toBe(demoReplyText('What is chatwire?'));
     expect(tokens[0]).toBe('You ');
     for (const token of tokens) expect(token).toMatch(/^\S+\s*$/);
@@ -246,12 +288,16 @@ describe('demo responder', () => {
   });
 
   it('splits any text into tokens that join back to it', () => {
-    for (const text of ['', '   ', '  leading', 'a b  c\n\nd ', 'one']) expect(splitIntoTokens(text).join('')).toBe(text);
+    for (const text of ['', '   ', '  leading', 'a b  c\n\nd ', 'one'])
+      expect(splitIntoTokens(text).join('')).toBe(text);
   });
 
   it('stops as soon as the signal aborts', async () => {
     const controller = new AbortController();
-    const tokens = await collect(respond({ content: 'q', connectionId: 1, signal: controller.signal }), { count: 3, controller });
+    const tokens = await collect(
+      respond({ content: 'q', connectionId: 1, signal: controller.signal }),
+      { count: 3, controller },
+    );
     expect(tokens).toHaveLength(3);
   });
 
@@ -260,7 +306,9 @@ describe('demo responder', () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 20);
-    const tokens = await collect(slow({ content: 'q', connectionId: 1, signal: controller.signal }));
+    const tokens = await collect(
+      slow({ content: 'q', connectionId: 1, signal: controller.signal }),
+    );
     expect(tokens).toEqual(['You ']);
     expect(Date.now() - started).toBeLessThan(1000);
   });
@@ -268,7 +316,9 @@ describe('demo responder', () => {
   it('waits tokenDelayMs between tokens', async () => {
     const paced = createDemoResponder({ tokenDelayMs: 15 });
     const started = Date.now();
-    const tokens = await collect(paced({ content: 'q', connectionId: 1, signal: new AbortController().signal }));
+    const tokens = await collect(
+      paced({ content: 'q', connectionId: 1, signal: new AbortController().signal }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual((tokens.length - 1) * 15 - 5);
   });
 });
@@ -304,7 +354,11 @@ describe('reference server', () => {
   it('greets a valid token with a connection frame', async () => {
     const client = await connect(server, token);
     const frame = await client.next();
-    expect(frame).toEqual({ type: 'connection', message: 'Connected to chatbot server', timestamp: expect.any(String) });
+    expect(frame).toEqual({
+      type: 'connection',
+      message: 'Connected to chatbot server',
+      timestamp: expect.any(String),
+    });
     expect(new Date(frame.timestamp).toISOString()).toBe(frame.timestamp);
     client.close();
   });
@@ -313,16 +367,30 @@ describe('reference server', () => {
     it.each([
       ['no token', async () => undefined, 'missing token'],
       ['an empty token', async () => '', 'missing token'],
-      ['a token signed with another secret', () => mintToken({ subject: 'a', secret: 'nope' }), 'bad signature'],
-      ['an expired token', () => mintToken({ subject: 'a', secret: SECRET, expiresInSeconds: -5 }), 'token expired'],
-      ['an alg none token', async () => unsignedToken({ alg: 'none', typ: 'JWT' }, { sub: 'a', exp: 9999999999 }), 'algorithm'],
+      [
+        'a token signed with another secret',
+        () => mintToken({ subject: 'a', secret: 'nope' }),
+        'bad signature',
+      ],
+      [
+        'an expired token',
+        () => mintToken({ subject: 'a', secret: SECRET, expiresInSeconds: -5 }),
+        'token expired',
+      ],
+      [
+        'an alg none token',
+        async () => unsignedToken({ alg: 'none', typ: 'JWT' }, { sub: 'a', exp: 9999999999 }),
+        'algorithm',
+      ],
       ['an HS512 token', () => hs512Token(SECRET), 'algorithm'],
     ])('%s', async (_name, makeToken, reason) => {
       await waitUntil(() => server.openConnections() === 0, 'earlier connections to close');
       const client = await connect(server, await makeToken());
       const frame = await client.next();
       expect(frame.type).toBe('error');
-      expect(frame.type === 'error' && frame.message).toMatch(new RegExp(`^Authentication failed: .*${reason}`));
+      expect(frame.type === 'error' && frame.message).toMatch(
+        new RegExp(`^Authentication failed: .*${reason}`),
+      );
       expect(await client.waitClosed()).toEqual({ code: 1008, reason: 'unauthorized' });
       // Never counted as an open (authenticated) connection.
       expect(server.openConnections()).toBe(0);
@@ -334,12 +402,20 @@ describe('reference server', () => {
     client.send({ type: 'chat', content: 'Hello there', timestamp: timestamp() });
     const frames = await client.until(isStreamEnd);
     const [start, ...rest] = frames;
-    expect(start).toMatchObject({ type: 'stream-start', messageId: expect.stringMatching(/^msg_\w+$/) });
+    expect(start).toMatchObject({
+      type: 'stream-start',
+      messageId: expect.stringMatching(/^msg_\w+$/),
+    });
     const messageId = start?.type === 'stream-start' ? start.messageId : '';
     expect(rest.at(-1)).toMatchObject({ type: 'stream-end', messageId });
     const tokenFrames = rest.slice(0, -1);
     expect(tokenFrames.length).toBeGreaterThan(5);
-    for (const frame of tokenFrames) expect(frame).toMatchObject({ type: 'stream-token', messageId, timestamp: expect.any(String) });
+    for (const frame of tokenFrames)
+      expect(frame).toMatchObject({
+        type: 'stream-token',
+        messageId,
+        timestamp: expect.any(String),
+      });
     expect(tokensOf(frames, messageId)).toBe(demoReplyText('Hello there'));
     client.close();
   });
@@ -353,7 +429,11 @@ describe('reference server', () => {
 
   it('answers human-escalation with the escalation message', async () => {
     const client = await connectReady(server, token);
-    client.send({ type: 'human-escalation', reason: 'Need human assistance', timestamp: timestamp() });
+    client.send({
+      type: 'human-escalation',
+      reason: 'Need human assistance',
+      timestamp: timestamp(),
+    });
     expect(await client.next()).toEqual({
       type: 'human-escalation-response',
       message: 'A human agent will contact you soon.',
@@ -365,21 +445,65 @@ describe('reference server', () => {
   describe('reports malformed frames and keeps the connection open', () => {
     it.each([
       ['invalid JSON', 'not json{', 'Invalid message: not valid JSON'],
-      ['a JSON array', '[1,2]', "Invalid message: expected a JSON object with a 'type' field, got array"],
-      ['a JSON string', '"chat"', "Invalid message: expected a JSON object with a 'type' field, got string"],
-      ['no type', { content: 'x' }, "Missing field 'type' (string): expected chat, human-escalation or ping"],
+      [
+        'a JSON array',
+        '[1,2]',
+        "Invalid message: expected a JSON object with a 'type' field, got array",
+      ],
+      [
+        'a JSON string',
+        '"chat"',
+        "Invalid message: expected a JSON object with a 'type' field, got string",
+      ],
+      [
+        'no type',
+        { content: 'x' },
+        "Missing field 'type' (string): expected chat, human-escalation or ping",
+      ],
       ['a numeric type', { type: 7 }, "Field 'type' must be a string, got number"],
-      ['an unknown type', { type: 'foo', timestamp: 't' }, "Unsupported message type 'foo': expected chat, human-escalation or ping"],
-      ['an inherited property as type', { type: 'toString' }, "Unsupported message type 'toString': expected chat, human-escalation or ping"],
-      ['a chat without content', { type: 'chat', timestamp: 't' }, "Missing field 'content' (string) in 'chat' message"],
-      ['a chat with numeric content', { type: 'chat', content: 42, timestamp: 't' }, "Field 'content' in 'chat' message must be a string, got number"],
-      ['a chat without timestamp', { type: 'chat', content: 'x' }, "Missing field 'timestamp' (string) in 'chat' message"],
-      ['an escalation without reason', { type: 'human-escalation', timestamp: 't' }, "Missing field 'reason' (string) in 'human-escalation' message"],
-      ['a ping with a null timestamp', { type: 'ping', timestamp: null }, "Field 'timestamp' in 'ping' message must be a string, got null"],
+      [
+        'an unknown type',
+        { type: 'foo', timestamp: 't' },
+        "Unsupported message type 'foo': expected chat, human-escalation or ping",
+      ],
+      [
+        'an inherited property as type',
+        { type: 'toString' },
+        "Unsupported message type 'toString': expected chat, human-escalation or ping",
+      ],
+      [
+        'a chat without content',
+        { type: 'chat', timestamp: 't' },
+        "Missing field 'content' (string) in 'chat' message",
+      ],
+      [
+        'a chat with numeric content',
+        { type: 'chat', content: 42, timestamp: 't' },
+        "Field 'content' in 'chat' message must be a string, got number",
+      ],
+      [
+        'a chat without timestamp',
+        { type: 'chat', content: 'x' },
+        "Missing field 'timestamp' (string) in 'chat' message",
+      ],
+      [
+        'an escalation without reason',
+        { type: 'human-escalation', timestamp: 't' },
+        "Missing field 'reason' (string) in 'human-escalation' message",
+      ],
+      [
+        'a ping with a null timestamp',
+        { type: 'ping', timestamp: null },
+        "Field 'timestamp' in 'ping' message must be a string, got null",
+      ],
     ])('%s', async (_name, payload, message) => {
       const client = await connectReady(server, token);
       client.send(payload);
-      expect(await client.next()).toEqual({ type: 'error', message, timestamp: expect.any(String) });
+      expect(await client.next()).toEqual({
+        type: 'error',
+        message,
+        timestamp: expect.any(String),
+      });
       client.send({ type: 'ping', timestamp: timestamp() });
       expect(await client.next()).toMatchObject({ type: 'pong' });
       client.close();
@@ -387,9 +511,14 @@ describe('reference server', () => {
 
     it('a binary frame', async () => {
       const client = await connectReady(server, token);
-      client.socket.send(Buffer.from(JSON.stringify({ type: 'ping', timestamp: timestamp() })), { binary: true });
+      client.socket.send(Buffer.from(JSON.stringify({ type: 'ping', timestamp: timestamp() })), {
+        binary: true,
+      });
       const frame = await client.next();
-      expect(frame).toMatchObject({ type: 'error', message: expect.stringContaining('Binary frames are not supported') });
+      expect(frame).toMatchObject({
+        type: 'error',
+        message: expect.stringContaining('Binary frames are not supported'),
+      });
       client.send({ type: 'ping', timestamp: timestamp() });
       expect(await client.next()).toMatchObject({ type: 'pong' });
       client.close();
@@ -437,9 +566,15 @@ describe('reference server', () => {
     await client.until(isStreamEnd);
     const mine = server.received.filter((entry) => entry.connectionId === id);
     expect(mine.map((entry) => entry.data)).toEqual([ping, 'oops', chat]);
-    expect(mine.map((entry) => entry.frame)).toEqual([JSON.parse(ping), undefined, JSON.parse(chat)]);
+    expect(mine.map((entry) => entry.frame)).toEqual([
+      JSON.parse(ping),
+      undefined,
+      JSON.parse(chat),
+    ]);
     expect(mine.every((entry) => new Date(entry.at).toISOString() === entry.at)).toBe(true);
-    const sentTypes = server.sent.filter((entry) => entry.connectionId === id).map((entry) => entry.frame.type);
+    const sentTypes = server.sent
+      .filter((entry) => entry.connectionId === id)
+      .map((entry) => entry.frame.type);
     expect(sentTypes.slice(0, 3)).toEqual(['pong', 'error', 'stream-start']);
     expect(sentTypes.at(-1)).toBe('stream-end');
     client.close();
@@ -489,7 +624,9 @@ describe('reference server', () => {
       client.send(chat);
       await client.expectNothingFor(300);
       // Input is still recorded while silent.
-      const received = server.received.filter((entry) => entry.connectionId === id).map((entry) => entry.data);
+      const received = server.received
+        .filter((entry) => entry.connectionId === id)
+        .map((entry) => entry.data);
       expect(received.slice(-2)).toEqual([ping, chat]);
       expect(client.socket.readyState).toBe(WebSocket.OPEN);
       const quiet = await connect(server, token);
@@ -540,7 +677,11 @@ describe('reference server', () => {
       server.faults.setDropAfterTokens(2);
       client.send({ type: 'chat', content: 'drop me', timestamp: timestamp() });
       expect((await client.waitClosed()).code).toBe(1006);
-      expect(client.queue.map((frame) => frame.type)).toEqual(['stream-start', 'stream-token', 'stream-token']);
+      expect(client.queue.map((frame) => frame.type)).toEqual([
+        'stream-start',
+        'stream-token',
+        'stream-token',
+      ]);
     });
 
     it('setDropAfterTokens rejects nonsense', () => {
@@ -578,7 +719,9 @@ describe('reference server with a paced responder', () => {
     expect(tokensOf(frames, first)).toBe(demoReplyText('first question'));
     expect(tokensOf(frames, second)).toBe(demoReplyText('second question'));
     const positions = (id: string): number[] =>
-      frames.flatMap((frame, index) => (frame.type === 'stream-token' && frame.messageId === id ? [index] : []));
+      frames.flatMap((frame, index) =>
+        frame.type === 'stream-token' && frame.messageId === id ? [index] : [],
+      );
     // Interleaved: the second reply's first token comes before the first reply's last token.
     expect(Math.min(...positions(second))).toBeLessThan(Math.max(...positions(first)));
     client.close();
@@ -599,12 +742,20 @@ describe('reference server with a scripted responder', () => {
       throw new Error('secret internal failure');
     }
     yield 'waiting ';
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
     markAborted(content);
   };
 
   beforeAll(async () => {
-    server = await startServer({ port: 0, responder, jwtSecret: SECRET, connectionMessage: 'hi', escalationMessage: 'soon' });
+    server = await startServer({
+      port: 0,
+      responder,
+      jwtSecret: SECRET,
+      connectionMessage: 'hi',
+      escalationMessage: 'soon',
+    });
     token = await mintToken({ subject: 'carol', secret: SECRET });
   });
 
@@ -614,7 +765,10 @@ describe('reference server with a scripted responder', () => {
     const client = await connect(server, token);
     expect(await client.next()).toMatchObject({ type: 'connection', message: 'hi' });
     client.send({ type: 'human-escalation', reason: 'help', timestamp: timestamp() });
-    expect(await client.next()).toMatchObject({ type: 'human-escalation-response', message: 'soon' });
+    expect(await client.next()).toMatchObject({
+      type: 'human-escalation-response',
+      message: 'soon',
+    });
     client.close();
   });
 
@@ -622,7 +776,12 @@ describe('reference server with a scripted responder', () => {
     const client = await connectReady(server, token);
     client.send({ type: 'chat', content: 'boom', timestamp: timestamp() });
     const frames = await client.until(isStreamEnd);
-    expect(frames.map((frame) => frame.type)).toEqual(['stream-start', 'stream-token', 'error', 'stream-end']);
+    expect(frames.map((frame) => frame.type)).toEqual([
+      'stream-start',
+      'stream-token',
+      'error',
+      'stream-end',
+    ]);
     const [start, , error, end] = frames;
     const messageId = start?.type === 'stream-start' ? start.messageId : 'missing';
     expect(end).toMatchObject({ messageId });
@@ -645,7 +804,12 @@ describe('reference server with a scripted responder', () => {
 describe('reference server logging', () => {
   it('never logs a token or a URL carrying one', async () => {
     const lines: string[] = [];
-    const server = await startServer({ port: 0, tokenDelayMs: 0, jwtSecret: SECRET, log: (line) => lines.push(line) });
+    const server = await startServer({
+      port: 0,
+      tokenDelayMs: 0,
+      jwtSecret: SECRET,
+      log: (line) => lines.push(line),
+    });
     const good = await mintToken({ subject: 'dave', secret: SECRET });
     const forged = await mintToken({ subject: 'dave', secret: 'forged' });
     const expired = await mintToken({ subject: 'dave', secret: SECRET, expiresInSeconds: -1 });
@@ -663,7 +827,10 @@ describe('reference server logging', () => {
       }
       client.close();
       await client.waitClosed();
-      await waitUntil(() => lines.some((line) => line.includes('closed (1005)')), 'the close to be logged');
+      await waitUntil(
+        () => lines.some((line) => line.includes('closed (1005)')),
+        'the close to be logged',
+      );
     } finally {
       await server.close();
     }
@@ -671,7 +838,8 @@ describe('reference server logging', () => {
     expect(lines.some((line) => line.includes('<- chat'))).toBe(true);
     expect(lines.some((line) => line.includes('rejected: bad signature'))).toBe(true);
     for (const line of lines) {
-      for (const secret of [good, forged, expired, 'just-a-string', SECRET]) expect(line).not.toContain(secret);
+      for (const secret of [good, forged, expired, 'just-a-string', SECRET])
+        expect(line).not.toContain(secret);
       expect(line).not.toContain('token=');
     }
   });

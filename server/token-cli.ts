@@ -27,7 +27,11 @@ function readArgs(): { subject: string; ttl: number } {
   let values: { sub?: string; ttl?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { sub: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        sub: { type: 'string' },
+        ttl: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -40,11 +44,13 @@ function readArgs(): { subject: string; ttl: number } {
   }
   if (values.sub === undefined || values.sub === '') fail('Missing --sub <subject>.');
   const ttl = Number(values.ttl ?? '3600');
-  if (!Number.isInteger(ttl) || ttl <= 0) fail(`--ttl must be a whole number of seconds above 0, got '${values.ttl}'.`);
+  if (!Number.isInteger(ttl) || ttl <= 0)
+    fail(`--ttl must be a whole number of seconds above 0, got '${values.ttl}'.`);
   return { subject: values.sub, ttl };
 }
 
 const { subject, ttl } = readArgs();
 const { secret, isDevDefault } = resolveJwtSecret(process.env);
-if (isDevDefault) console.error('note: signed with the public DEVELOPMENT secret (CHATWIRE_JWT_SECRET is unset)');
+if (isDevDefault)
+  console.error('note: signed with the public DEVELOPMENT secret (CHATWIRE_JWT_SECRET is unset)');
 console.log(await mintToken({ subject, secret, expiresInSeconds: ttl }));
