@@ -125,7 +125,12 @@ describe('parseServerFrame: frames that cannot be used', () => {
     ['a decoded null', null, 'not-an-object', /got null/],
     ['a decoded array', [], 'not-an-object', /got an array/],
     ['a decoded number', 7, 'not-an-object', /got a number/],
-    ['an object without type', `{"messageId":"m1","timestamp":"${SENT_AT}"}`, 'missing-type', /"type"/],
+    [
+      'an object without type',
+      `{"messageId":"m1","timestamp":"${SENT_AT}"}`,
+      'missing-type',
+      /"type"/,
+    ],
     ['an empty object', '{}', 'missing-type', /no "type" field/],
     ['a numeric type', '{"type":42}', 'unknown-type', /Unknown frame type 42/],
     ['a null type', '{"type":null}', 'unknown-type', /Unknown frame type null/],
@@ -238,7 +243,12 @@ describe('parseServerFrame: a missing timestamp', () => {
     const text = '{"type":"stream-token","messageId":"msg_abc123","token":"Hello"}';
     expect(parseServerFrame(text, ARRIVED_AT)).toStrictEqual({
       ok: true,
-      frame: { type: 'stream-token', messageId: 'msg_abc123', token: 'Hello', timestamp: ARRIVED_AT },
+      frame: {
+        type: 'stream-token',
+        messageId: 'msg_abc123',
+        token: 'Hello',
+        timestamp: ARRIVED_AT,
+      },
       warnings: [
         {
           kind: 'missing-field',
@@ -318,23 +328,28 @@ describe('parseServerFrame never throws', () => {
 
 describe('parseServerFrame round trip', () => {
   const text = fc.string({ unit: 'grapheme', maxLength: 20 });
+  // Plain objects, as JSON.parse makes them (fc.record would also make null-prototype ones).
+  const plain = { noNullPrototype: true };
   const frameArbitrary: fc.Arbitrary<ServerFrame> = fc.oneof(
-    fc.record({ type: fc.constant('connection' as const), message: text, timestamp: text }),
-    fc.record({ type: fc.constant('stream-start' as const), messageId: text, timestamp: text }),
-    fc.record({
-      type: fc.constant('stream-token' as const),
-      messageId: text,
-      token: text,
-      timestamp: text,
-    }),
-    fc.record({ type: fc.constant('stream-end' as const), messageId: text, timestamp: text }),
-    fc.record({
-      type: fc.constant('human-escalation-response' as const),
-      message: text,
-      timestamp: text,
-    }),
-    fc.record({ type: fc.constant('error' as const), message: text, timestamp: text }),
-    fc.record({ type: fc.constant('pong' as const), timestamp: text }),
+    fc.record({ type: fc.constant('connection' as const), message: text, timestamp: text }, plain),
+    fc.record(
+      { type: fc.constant('stream-start' as const), messageId: text, timestamp: text },
+      plain,
+    ),
+    fc.record(
+      { type: fc.constant('stream-token' as const), messageId: text, token: text, timestamp: text },
+      plain,
+    ),
+    fc.record(
+      { type: fc.constant('stream-end' as const), messageId: text, timestamp: text },
+      plain,
+    ),
+    fc.record(
+      { type: fc.constant('human-escalation-response' as const), message: text, timestamp: text },
+      plain,
+    ),
+    fc.record({ type: fc.constant('error' as const), message: text, timestamp: text }, plain),
+    fc.record({ type: fc.constant('pong' as const), timestamp: text }, plain),
   );
 
   it('gives back any well-formed frame from its JSON text, without warnings', () => {

@@ -51,14 +51,15 @@ export function parseServerFrame(
   const decoded = decode(raw);
   if (!decoded.ok) return decoded;
   const value = decoded.value;
-  const excerpt = excerptOf(raw);
+  // Built only on failure: printing an arbitrary decoded value is costly and can fail.
+  const excerpt = () => excerptOf(raw);
 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    const got = describeValue(value);
     return fail(
       'not-an-object',
       `Expected a JSON object with a "type" field, got ${got}.`,
-      excerpt,
+      excerpt(),
     );
   }
   const record = value as Record<string, unknown>;
@@ -67,14 +68,16 @@ export function parseServerFrame(
     return fail(
       'missing-type',
       'Frame has no "type" field; every frame must name its type.',
-      excerpt,
+      excerpt(),
     );
   }
   if (typeof type !== 'string' || !isServerFrameType(type)) {
+    const named = typeof type === 'string' ? JSON.stringify(type) : printable(type);
+    const expected = Object.keys(SERVER_FRAME_FIELDS).join(', ');
     return fail(
       'unknown-type',
-      `Unknown frame type ${JSON.stringify(type)}: expected one of ${Object.keys(SERVER_FRAME_FIELDS).join(', ')}.`,
-      excerpt,
+      `Unknown frame type ${named}: expected one of ${expected}.`,
+      excerpt(),
     );
   }
   return readFields(type, record, fallbackTimestamp, excerpt);
@@ -108,7 +111,7 @@ function readFields(
   type: ServerFrameType,
   record: Record<string, unknown>,
   fallbackTimestamp: string,
-  excerpt: string,
+  excerpt: () => string,
 ): ParseResult {
   const frame: Record<string, string> = { type };
   const warnings: FrameProblem[] = [];
@@ -118,9 +121,9 @@ function readFields(
       frame[field] = value;
     } else if (field === 'timestamp') {
       frame[field] = fallbackTimestamp;
-      warnings.push(fieldProblem(type, field, value, excerpt));
+      warnings.push(fieldProblem(type, field, value, excerpt()));
     } else {
-      return { ok: false, problem: fieldProblem(type, field, value, excerpt) };
+      return { ok: false, problem: fieldProblem(type, field, value, excerpt()) };
     }
   }
   // The loop above filled exactly the fields SERVER_FRAME_FIELDS lists for `type`.
@@ -135,10 +138,9 @@ function fieldProblem(type: string, field: string, value: unknown, excerpt: stri
       excerpt,
     };
   }
-  const got = value === null ? 'null' : typeof value;
   return {
     kind: 'wrong-field-type',
-    message: `"${type}" frame field "${field}" must be a string, got ${got}.`,
+    message: `"${type}" frame field "${field}" must be a string, got ${value === null ? 'null' : typeof value}.`,
     excerpt,
   };
 }
@@ -155,12 +157,29 @@ function isBinary(raw: unknown): boolean {
   );
 }
 
+/** "null", "an array", "a number", "an object": for messages about what arrived instead. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
 function excerptOf(raw: unknown): string {
-  let text: string;
-  try {
-    text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
-  } catch {
-    text = String(raw);
-  }
+  const text = printable(raw);
   return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text;
+}
+
+/** Some text for any value at all; JSON.stringify and String() can both throw. */
+function printable(raw: unknown): string {
+  if (typeof raw === 'string') return raw;
+  try {
+    return JSON.stringify(raw) ?? String(raw);
+  } catch {
+    try {
+      return String(raw);
+    } catch {
+      return Object.prototype.toString.call(raw);
+    }
+  }
 }

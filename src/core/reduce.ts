@@ -107,6 +107,7 @@ function reduceFrame(state: ChatState, frame: ServerFrame, at: string): ChatStat
     case 'error':
       return raiseBanner(state, 'error', frame.message, at);
     case 'pong':
+      if (state.connection.lastPongAt === at) return state;
       return { ...state, connection: { ...state.connection, lastPongAt: at } };
     default:
       return frame satisfies never;
@@ -166,6 +167,8 @@ function addUserMessage(
   state: ChatState,
   event: Extract<ChatEvent, { type: 'user-message-added' }>,
 ): ChatState {
+  // An id already in the transcript (a replayed event, or one that clashes with an assistant
+  // key) is ignored rather than overwriting another message.
   if (state.messagesById[event.id]) return state;
   const message: UserMessage = {
     id: event.id,
@@ -214,8 +217,11 @@ function addSystemMessage(
   text: string,
   at: string,
 ): ChatState {
-  const id = `system:${state.sequence}`;
-  const withId = { ...state, sequence: state.sequence + 1 };
+  // Skip any id a caller already used through `dispatch`, so nothing is overwritten.
+  let sequence = state.sequence;
+  while (state.messagesById[`system:${sequence}`]) sequence++;
+  const id = `system:${sequence}`;
+  const withId = { ...state, sequence: sequence + 1 };
   return addMessage(withId, { id, role: 'system', source, text, createdAt: at });
 }
 

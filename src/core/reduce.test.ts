@@ -1,0 +1,552 @@
+import { describe, expect, it } from 'vitest';
+import type { FrameProblem } from './parse.ts';
+import type { ServerFrame } from './protocol.ts';
+import { apply, assistantMessageKey, type ChatEvent } from './reduce.ts';
+import {
+  type AssistantMessage,
+  type ChatState,
+  type ConnectionStatus,
+  initialChatState,
+  MAX_PROBLEMS,
+  type SystemMessage,
+  type UserMessage,
+} from './state.ts';
+
+const SENT_AT = '2025-09-12T10:15:30.000Z';
+const AT = '2025-09-12T10:15:31.000Z';
+const LATER = '2025-09-12T10:15:32.000Z';
+
+// ---------------------------------------------------------------------------------------------
+// Event builders, so each test reads as the list of things that happened
+
+const received = (frame: ServerFrame, at = AT): ChatEvent => ({
+  type: 'frame-received',
+  frame,
+  at,
+});
+const streamStart = (messageId: string, at = AT) =>
+  received({ type: 'stream-start', messageId, timestamp: SENT_AT }, at);
+const streamToken = (messageId: string, token: string, at = AT) =>
+  received({ type: 'stream-token', messageId, token, timestamp: SENT_AT }, at);
+const streamEnd = (messageId: string, at = AT) =>
+  received({ type: 'stream-end', messageId, timestamp: SENT_AT }, at);
+const connectionFrame = (message = 'Connected to chatbot server', at = AT) =>
+  received({ type: 'connection', message, timestamp: SENT_AT }, at);
+const errorFrame = (message = 'Error description', at = AT) =>
+  received({ type: 'error', message, timestamp: SENT_AT }, at);
+const escalationResponse = (message = 'A human agent will contact you soon.', at = AT) =>
+  received({ type: 'human-escalation-response', message, timestamp: SENT_AT }, at);
+const pong = (at = AT) => received({ type: 'pong', timestamp: SENT_AT }, at);
+const connectionChanged = (status: ConnectionStatus, at = AT): ChatEvent => ({
+  type: 'connection-changed',
+  status,
+  at,
+});
+const userMessageAdded = (
+  id: string,
+  text = 'Hi',
+  status: 'queued' | 'sent' = 'queued',
+  at = AT,
+): ChatEvent => ({ type: 'user-message-added', id, text, status, at });
+const rejected = (problem: FrameProblem, at = AT): ChatEvent => ({
+  type: 'frame-rejected',
+  problem,
+  at,
+});
+
+const ALL_STATUSES: ConnectionStatus[] = [
+  'idle',
+  'connecting',
+  'open',
+  'reconnecting',
+  'offline',
+  'unauthorized',
+  'closed',
+];
+const NOT_OPEN_STATUSES = ALL_STATUSES.filter((status) => status !== 'open');
+
+// ---------------------------------------------------------------------------------------------
+// Readers that fail loudly instead of returning undefined
+
+function assistant(state: ChatState, messageId: string): AssistantMessage {
+  const message = state.messagesById[assistantMessageKey(messageId)];
+  if (message?.role !== 'assistant') throw new Error(`no assistant message '${messageId}'`);
+  return message;
+}
+
+function user(state: ChatState, id: string): UserMessage {
+  const message = state.messagesById[id];
+  if (message?.role !== 'user') throw new Error(`no user message '${id}'`);
+  return message;
+}
+
+function systemMessages(state: ChatState): SystemMessage[] {
+  return state.messageIds
+    .map((id) => state.messagesById[id])
+    .filter((message): message is SystemMessage => message?.role === 'system');
+}
+
+const start = (...events: ChatEvent[]) => apply(initialChatState(), ...events);
+
+// ---------------------------------------------------------------------------------------------
+
+describe('streamed assistant replies', () => {
+  it('opens a streaming, empty assistant message on stream-start', () => {
+    const state = start(streamStart('msg_abc123'));
+    expect(state.messageIds).toEqual([assistantMessageKey('msg_abc123')]);
+    expect(assistant(state, 'msg_abc123')).toStrictEqual({
+      id: assistantMessageKey('msg_abc123'),
+      role: 'assistant',
+      messageId: 'msg_abc123',
+      text: '',
+      tokenCount: 0,
+      status: 'streaming',
+      createdAt: AT,
+    });
+  });
+
+  it('appends tokens in arrival order and counts them', () => {
+    const state = start(
+      streamStart('msg_abc123'),
+      streamToken('msg_abc123', 'Hello'),
+      streamToken('msg_abc123', ','),
+      streamToken('msg_abc123', ' world'),
+    );
+    expect(assistant(state, 'msg_abc123')).toMatchObject({
+      text: 'Hello, world',
+      tokenCount: 3,
+      status: 'streaming',
+    });
+  });
+
+  it('counts an empty token without changing the text', () => {
+    const state = start(streamStart('m1'), streamToken('m1', 'a'), streamToken('m1', ''));
+    expect(assistant(state, 'm1')).toMatchObject({ text: 'a', tokenCount: 2 });
+  });
+
+  it('keeps two interleaved streams apart', () => {
+    const state = start(
+      streamStart('m1'),
+      streamStart('m2'),
+      streamToken('m1', 'one '),
+      streamToken('m2', 'two '),
+      streamToken('m1', 'three'),
+      streamEnd('m2'),
+      streamToken('m2', 'late'),
+      streamToken('m1', '!'),
+    );
+    expect(state.messageIds).toEqual([assistantMessageKey('m1'), assistantMessageKey('m2')]);
+    expect(assistant(state, 'm1')).toMatchObject({ text: 'one three!', status: 'streaming' });
+    expect(assistant(state, 'm2')).toMatchObject({ text: 'two ', status: 'complete' });
+  });
+
+  it('completes the message on stream-end, keeping its text', () => {
+    const state = start(streamStart('m1'), streamToken('m1', 'Done.'), streamEnd('m1'));
+    expect(assistant(state, 'm1')).toMatchObject({
+      text: 'Done.',
+      tokenCount: 1,
+      status: 'complete',
+    });
+  });
+
+  it('takes createdAt from the time stream-start arrived, not later frames', () => {
+    const state = start(
+      streamStart('m1', AT),
+      streamToken('m1', 'x', LATER),
+      streamEnd('m1', LATER),
+    );
+    expect(assistant(state, 'm1').createdAt).toBe(AT);
+  });
+
+  it('records a duplicate stream-start as a problem and leaves the message as it was', () => {
+    const before = start(streamStart('m1'), streamToken('m1', 'kept'));
+    const after = apply(before, streamStart('m1', LATER));
+    expect(after.problems).toEqual([
+      {
+        kind: 'duplicate-stream-start',
+        message: expect.stringContaining("'m1'"),
+        at: LATER,
+      },
+    ]);
+    expect(after.messagesById[assistantMessageKey('m1')]).toBe(
+      before.messagesById[assistantMessageKey('m1')],
+    );
+    expect(after.messageIds).toBe(before.messageIds);
+  });
+
+  it('does not restart a completed reply on a repeated stream-start', () => {
+    const before = start(streamStart('m1'), streamToken('m1', 'old'), streamEnd('m1'));
+    const after = apply(before, streamStart('m1'), streamToken('m1', 'new'));
+    expect(assistant(after, 'm1')).toMatchObject({ text: 'old', status: 'complete' });
+    expect(after.problems.map((problem) => problem.kind)).toEqual([
+      'duplicate-stream-start',
+      'late-frame',
+    ]);
+  });
+
+  it.each([
+    ['stream-token', streamToken('ghost', 'boo', LATER)],
+    ['stream-end', streamEnd('ghost', LATER)],
+  ])('records %s for an unknown messageId and says stream-start must come first', (type, event) => {
+    const state = start(event);
+    expect(state.messageIds).toEqual([]);
+    expect(state.problems).toEqual([
+      {
+        kind: 'unknown-message-id',
+        message: `${type} for unknown messageId 'ghost': the server must send stream-start first.`,
+        at: LATER,
+      },
+    ]);
+  });
+
+  it('records a token after stream-end as a late frame and keeps the text', () => {
+    const before = start(streamStart('m1'), streamToken('m1', 'final'), streamEnd('m1'));
+    const after = apply(before, streamToken('m1', ' extra', LATER));
+    expect(assistant(after, 'm1')).toBe(assistant(before, 'm1'));
+    expect(assistant(after, 'm1').text).toBe('final');
+    expect(after.problems).toEqual([
+      {
+        kind: 'late-frame',
+        message: expect.stringMatching(/stream-token.*'m1'.*complete/),
+        at: LATER,
+      },
+    ]);
+  });
+
+  it('records a second stream-end as a late frame', () => {
+    const before = start(streamStart('m1'), streamEnd('m1'));
+    const after = apply(before, streamEnd('m1'));
+    expect(assistant(after, 'm1')).toBe(assistant(before, 'm1'));
+    expect(after.problems.map((problem) => problem.kind)).toEqual(['late-frame']);
+    expect(after.problems[0]?.message).toMatch(/stream-end.*'m1'/);
+  });
+
+  it('records a token for an interrupted reply as a late frame', () => {
+    const state = start(
+      connectionChanged('open'),
+      streamStart('m1'),
+      streamToken('m1', 'part'),
+      connectionChanged('reconnecting'),
+      streamToken('m1', 'rest'),
+    );
+    expect(assistant(state, 'm1')).toMatchObject({ text: 'part', status: 'interrupted' });
+    expect(state.problems).toEqual([
+      { kind: 'late-frame', message: expect.stringContaining('interrupted'), at: AT },
+    ]);
+  });
+});
+
+describe('the connection greeting', () => {
+  it('adds one system message from the connection frame', () => {
+    const state = start(connectionFrame());
+    expect(state.messageIds).toHaveLength(1);
+    expect(systemMessages(state)).toStrictEqual([
+      {
+        id: state.messageIds[0],
+        role: 'system',
+        source: 'connection',
+        text: 'Connected to chatbot server',
+        createdAt: AT,
+      },
+    ]);
+    expect(state.hasShownConnectionNotice).toBe(true);
+  });
+
+  it('adds nothing for the connection frame of a reconnect', () => {
+    const before = start(connectionChanged('open'), connectionFrame());
+    const reconnected = apply(before, connectionChanged('reconnecting'), connectionChanged('open'));
+    const after = apply(reconnected, connectionFrame('Connected to chatbot server', LATER));
+    expect(after).toBe(reconnected);
+    expect(systemMessages(after)).toHaveLength(1);
+  });
+});
+
+describe('error banners', () => {
+  it('raises an error banner from an error frame', () => {
+    const state = start(errorFrame());
+    expect(state.banners).toStrictEqual([
+      { id: expect.any(String), kind: 'error', text: 'Error description', count: 1, createdAt: AT },
+    ]);
+  });
+
+  it('bumps the count when the same error repeats, instead of stacking banners', () => {
+    const once = start(errorFrame());
+    const thrice = apply(once, errorFrame('Error description', LATER), errorFrame());
+    expect(thrice.banners).toHaveLength(1);
+    expect(thrice.banners[0]).toStrictEqual({ ...once.banners[0], count: 3 });
+  });
+
+  it('stacks a different error as a second banner', () => {
+    const state = start(errorFrame('Rate limited'), errorFrame('Model unavailable'));
+    expect(state.banners.map((banner) => [banner.text, banner.count])).toEqual([
+      ['Rate limited', 1],
+      ['Model unavailable', 1],
+    ]);
+    expect(new Set(state.banners.map((banner) => banner.id)).size).toBe(2);
+  });
+
+  it('removes a banner when it is dismissed', () => {
+    const before = start(errorFrame('first'), errorFrame('second'));
+    const [first, second] = before.banners;
+    if (!first || !second) throw new Error('expected two banners');
+    const after = apply(before, { type: 'banner-dismissed', id: first.id });
+    expect(after.banners).toEqual([second]);
+  });
+
+  it('raises a fresh banner for an error repeated after its banner was dismissed', () => {
+    const raised = start(errorFrame());
+    const id = raised.banners[0]?.id ?? '';
+    const again = apply(raised, { type: 'banner-dismissed', id }, errorFrame());
+    expect(again.banners).toHaveLength(1);
+    expect(again.banners[0]).toMatchObject({ count: 1, text: 'Error description' });
+    expect(again.banners[0]?.id).not.toBe(id);
+  });
+
+  it('returns the same state when dismissing an unknown banner', () => {
+    const before = start(errorFrame());
+    expect(apply(before, { type: 'banner-dismissed', id: 'banner:nope' })).toBe(before);
+  });
+
+  it('raises notice banners through banner-raised', () => {
+    const state = start({ type: 'banner-raised', kind: 'notice', text: 'Back online', at: AT });
+    expect(state.banners).toMatchObject([{ kind: 'notice', text: 'Back online', count: 1 }]);
+  });
+});
+
+describe('escalation to a person', () => {
+  it('marks the escalation requested with its reason', () => {
+    const state = start({ type: 'escalation-requested', reason: 'Need human assistance', at: AT });
+    expect(state.escalation).toEqual({ status: 'requested', reason: 'Need human assistance' });
+  });
+
+  it('ignores a second request while one is pending, returning the same state', () => {
+    const once = start({ type: 'escalation-requested', reason: 'first', at: AT });
+    const twice = apply(once, { type: 'escalation-requested', reason: 'second', at: LATER });
+    expect(twice).toBe(once);
+    expect(twice.escalation).toEqual({ status: 'requested', reason: 'first' });
+  });
+
+  it('acknowledges on human-escalation-response and shows the answer as a system message', () => {
+    const state = start(
+      { type: 'escalation-requested', reason: 'Need human assistance', at: AT },
+      escalationResponse('A human agent will contact you soon.', LATER),
+    );
+    expect(state.escalation).toEqual({ status: 'acknowledged', reason: 'Need human assistance' });
+    expect(systemMessages(state)).toStrictEqual([
+      {
+        id: expect.any(String),
+        role: 'system',
+        source: 'escalation',
+        text: 'A human agent will contact you soon.',
+        createdAt: LATER,
+      },
+    ]);
+  });
+});
+
+describe('gives every local message and banner its own id', () => {
+  it('never reuses an id across system messages and banners', () => {
+    const state = start(
+      connectionFrame(),
+      errorFrame('a'),
+      escalationResponse(),
+      errorFrame('b'),
+      escalationResponse('Agent joined.'),
+    );
+    const ids = [...state.messageIds, ...state.banners.map((banner) => banner.id)];
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids).size).toBe(5);
+  });
+});
+
+describe('pong', () => {
+  it('records when the pong arrived, not the server timestamp it carries', () => {
+    const state = start(pong(LATER));
+    expect(state.connection.lastPongAt).toBe(LATER);
+  });
+
+  it('moves lastPongAt forward with each pong', () => {
+    expect(start(pong(AT), pong(LATER)).connection.lastPongAt).toBe(LATER);
+  });
+});
+
+describe('connection changes', () => {
+  it.each(NOT_OPEN_STATUSES)(
+    'interrupts streaming replies on %s, keeping their partial text',
+    (status) => {
+      const before = start(
+        connectionChanged('open'),
+        streamStart('done'),
+        streamToken('done', 'finished'),
+        streamEnd('done'),
+        streamStart('live'),
+        streamToken('live', 'half a '),
+      );
+      const after = apply(before, connectionChanged(status));
+      expect(after.connection.status).toBe(status);
+      expect(assistant(after, 'live')).toMatchObject({
+        text: 'half a ',
+        tokenCount: 1,
+        status: 'interrupted',
+      });
+      expect(assistant(after, 'done')).toBe(assistant(before, 'done'));
+    },
+  );
+
+  it('does not interrupt streaming replies when the connection opens', () => {
+    const before = start(
+      connectionChanged('connecting'),
+      streamStart('m1'),
+      streamToken('m1', 'a'),
+    );
+    const after = apply(before, connectionChanged('open'));
+    expect(after.connection.status).toBe('open');
+    expect(assistant(after, 'm1')).toBe(assistant(before, 'm1'));
+  });
+
+  it.each(ALL_STATUSES)('returns the same state when the status stays %s', (status) => {
+    const before = start(connectionChanged('connecting'), connectionChanged(status));
+    expect(apply(before, connectionChanged(status, LATER))).toBe(before);
+  });
+
+  it('keeps lastPongAt across a reconnect', () => {
+    const state = start(connectionChanged('open'), pong(AT), connectionChanged('reconnecting'));
+    expect(state.connection).toEqual({ status: 'reconnecting', lastPongAt: AT });
+  });
+});
+
+describe("the user's messages", () => {
+  it.each(['queued', 'sent'] as const)('adds a %s user message', (status) => {
+    const state = start(userMessageAdded('user:1', 'Hello there', status));
+    expect(state.messageIds).toEqual(['user:1']);
+    expect(user(state, 'user:1')).toStrictEqual({
+      id: 'user:1',
+      role: 'user',
+      text: 'Hello there',
+      status,
+      createdAt: AT,
+    });
+  });
+
+  it('ignores a second message with an id already in use', () => {
+    const before = start(userMessageAdded('user:1', 'first'));
+    expect(apply(before, userMessageAdded('user:1', 'second'))).toBe(before);
+  });
+
+  it('marks a queued message sent when it is delivered', () => {
+    const state = start(userMessageAdded('user:1'), {
+      type: 'user-message-delivered',
+      id: 'user:1',
+    });
+    expect(user(state, 'user:1').status).toBe('sent');
+  });
+
+  it('marks a queued message failed', () => {
+    const state = start(userMessageAdded('user:1'), { type: 'user-message-failed', id: 'user:1' });
+    expect(user(state, 'user:1').status).toBe('failed');
+  });
+
+  it.each<[string, ChatEvent[], ChatEvent]>([
+    [
+      'delivered for a message already sent',
+      [userMessageAdded('user:1', 'x', 'sent')],
+      { type: 'user-message-delivered', id: 'user:1' },
+    ],
+    [
+      'delivered for a failed message',
+      [userMessageAdded('user:1'), { type: 'user-message-failed', id: 'user:1' }],
+      { type: 'user-message-delivered', id: 'user:1' },
+    ],
+    [
+      'failed for a message already sent',
+      [userMessageAdded('user:1', 'x', 'sent')],
+      { type: 'user-message-failed', id: 'user:1' },
+    ],
+    ['delivered for an unknown id', [], { type: 'user-message-delivered', id: 'user:9' }],
+    [
+      'delivered for an assistant message id',
+      [streamStart('m1')],
+      { type: 'user-message-delivered', id: assistantMessageKey('m1') },
+    ],
+  ])('changes nothing on %s', (_name, setup, event) => {
+    const before = start(...setup);
+    expect(apply(before, event)).toBe(before);
+  });
+});
+
+describe('protocol problems', () => {
+  const problem = (n: number): FrameProblem => ({
+    kind: 'not-json',
+    message: `problem ${n}`,
+    excerpt: `excerpt ${n}`,
+  });
+
+  it('records a rejected frame as a problem with the time it arrived', () => {
+    const state = start(
+      rejected({ kind: 'unknown-type', message: 'Unknown frame type', excerpt: '{}' }),
+    );
+    expect(state.problems).toStrictEqual([
+      { kind: 'unknown-type', message: 'Unknown frame type', at: AT },
+    ]);
+  });
+
+  it(`keeps only the newest ${MAX_PROBLEMS} problems, oldest first`, () => {
+    const total = MAX_PROBLEMS + 7;
+    const events = Array.from({ length: total }, (_, n) => rejected(problem(n)));
+    const state = start(...events);
+    expect(state.problems).toHaveLength(MAX_PROBLEMS);
+    expect(state.problems.map((entry) => entry.message)).toEqual(
+      Array.from({ length: MAX_PROBLEMS }, (_, n) => `problem ${n + 7}`),
+    );
+  });
+
+  it('keeps problems from frames that make no sense now under the same cap', () => {
+    const events = Array.from({ length: MAX_PROBLEMS + 3 }, (_, n) => streamToken(`m${n}`, 't'));
+    const state = start(...events);
+    expect(state.problems).toHaveLength(MAX_PROBLEMS);
+    expect(state.problems.at(-1)?.message).toContain(`'m${MAX_PROBLEMS + 2}'`);
+  });
+});
+
+describe('events that change nothing return the identical state', () => {
+  it.each<[string, ChatEvent[], ChatEvent]>([
+    ['a second connection frame', [connectionFrame()], connectionFrame('Welcome back', LATER)],
+    ['dismissing an unknown banner', [errorFrame()], { type: 'banner-dismissed', id: 'nope' }],
+    ['dismissing a banner with none raised', [], { type: 'banner-dismissed', id: 'banner:0' }],
+    ['the same connection status again', [connectionChanged('open')], connectionChanged('open')],
+    [
+      'a second escalation request',
+      [{ type: 'escalation-requested', reason: 'r', at: AT }],
+      { type: 'escalation-requested', reason: 'r', at: LATER },
+    ],
+    ['a user message with a used id', [userMessageAdded('user:1')], userMessageAdded('user:1')],
+    ['delivering an unknown message', [], { type: 'user-message-delivered', id: 'user:1' }],
+    ['failing an unknown message', [], { type: 'user-message-failed', id: 'user:1' }],
+    ['a pong at the time already recorded', [pong(AT)], pong(AT)],
+  ])('%s', (_name, setup, event) => {
+    const before = start(...setup);
+    expect(apply(before, event)).toBe(before);
+  });
+
+  it('returns the initial state itself for no events', () => {
+    const initial = initialChatState();
+    expect(apply(initial)).toBe(initial);
+  });
+});
+
+describe('local ids never collide', () => {
+  it('a dispatched user message with a system-like id does not hide the greeting', () => {
+    const state = apply(
+      initialChatState(),
+      { type: 'user-message-added', id: 'system:0', text: 'odd id', status: 'sent', at: AT },
+      received({ type: 'connection', message: 'Connected to chatbot server', timestamp: AT }),
+    );
+    expect(state.messageIds).toHaveLength(2);
+    expect(new Set(state.messageIds).size).toBe(2);
+    expect(state.messagesById['system:0']).toMatchObject({ role: 'user', text: 'odd id' });
+    const greeting = state.messageIds
+      .map((id) => state.messagesById[id])
+      .find((m) => m?.role === 'system');
+    expect(greeting?.text).toBe('Connected to chatbot server');
+  });
+});
