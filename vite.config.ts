@@ -68,6 +68,8 @@ export default defineConfig({
           name: 'core',
           environment: 'node',
           include: ['src/core/**/*.test.ts'],
+          // Property tests run thousands of cases; on a loaded 2-core CI box that takes a while.
+          testTimeout: 30_000,
         },
       },
       {
