@@ -147,7 +147,7 @@ export const SendingAMessage: Story = {
   render: () => {
     const sent: unknown[] = [];
     return (
-      <div data-testid="sent-log" data-sent="">
+      <div>
         <Seeded events={connected()} sent={sent}>
           <ChatPanel />
         </Seeded>

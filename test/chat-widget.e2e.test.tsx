@@ -91,14 +91,23 @@ describe('ChatWidget against the reference server', () => {
     ]);
   });
 
-  it('shows the server error as an alert and keeps working', async () => {
+  it('shows a refused token as an alert and stops instead of retrying with it', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
-    const badToken = await server.mintToken(-60);
-    const screen = await render(<ChatWidget token={badToken} url={server.url} />);
+    const expiredToken = await server.mintToken(-60);
+    // Retries, were there any, would come within 20 ms.
+    const screen = await render(
+      <ChatWidget
+        token={expiredToken}
+        url={server.url}
+        reconnect={{ minDelayMs: 10, maxDelayMs: 20 }}
+      />,
+    );
     await expect.element(screen.getByRole('alert')).toHaveTextContent(/Authentication failed/);
     await expect
       .element(screen.getByRole('status').filter({ hasText: 'Sign-in required' }))
       .toBeVisible();
+    // Absence can only be shown by waiting: give a retry fifteen times the time it would need.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const { attempts } = await server.frames();
     expect(attempts).toBe(1);
   });
