@@ -1,0 +1,358 @@
+/**
+ * The connection's life as a pure state machine: `stepLink(state, event, policy) → state`.
+ * It never sets a timer or touches a socket. The caller (`react/use-connection.ts`) feeds it
+ * socket events, network and page events, and `tick`s at the time `nextLinkDeadline` names,
+ * and acts on what changed: a new `socketId` means "open a fresh socket", a phase without a
+ * socket means "close it", a new `pingsSent` count means "send a ping".
+ *
+ * Rules it keeps (each has a unit test):
+ * - Reconnects wait a full-jitter backoff; the count of failures only resets once a
+ *   connection has proved healthy (stayed open `healthyAfterMs`, or answered something we
+ *   sent), so a server that accepts and then closes at once cannot make it loop.
+ * - After `maxAttempts` failures in a row it stops and waits for the user, the network coming
+ *   back or the page becoming visible.
+ * - While open it pings every `pingIntervalMs`; if nothing at all arrives within
+ *   `pingTimeoutMs` of a ping the socket is declared dead and a fresh one opened at once.
+ * - A refused token (close 1008/4001/4003/4401, or an `error` frame then a close before
+ *   anything else) is retried once with a fresh token when the host can provide one, then
+ *   the link stops as unauthorized.
+ * - A clock that jumped (the machine slept) triggers a check at once.
+ */
+import {
+  type BackoffOptions,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  isAuthFailureClose,
+} from './policy.ts';
+import type { ServerFrameType } from './protocol.ts';
+
+/** Where the link is. */
+export type LinkPhase =
+  | 'idle'
+  | 'connecting'
+  | 'open'
+  | 'waiting'
+  | 'offline'
+  | 'unauthorized'
+  | 'stopped';
+
+/** Why the link is unauthorized. */
+export type AuthProblem = 'no-token' | 'expired' | 'rejected';
+
+/** Timing and limits of the connection. Every field has a default. */
+export interface LinkPolicy extends BackoffOptions {
+  /** Failed attempts in a row before giving up until the user or the network acts. */
+  maxAttempts: number;
+  /** A connection open this long counts as healthy and resets the failure count. */
+  healthyAfterMs: number;
+  /** How often to ping while open. */
+  pingIntervalMs: number;
+  /** How long after a ping silence means the socket is dead. */
+  pingTimeoutMs: number;
+  /** Whether a fresh token can be fetched (the host gave `getToken`). */
+  canRefreshToken: boolean;
+}
+
+/** chatwire's connection defaults. */
+export const DEFAULT_LINK_POLICY: LinkPolicy = {
+  ...DEFAULT_BACKOFF,
+  maxAttempts: 10,
+  healthyAfterMs: 5_000,
+  pingIntervalMs: 30_000,
+  pingTimeoutMs: 10_000,
+  canRefreshToken: false,
+};
+
+/** How often the machine wants a tick at the least, to notice a clock jump. */
+export const CLOCK_CHECK_INTERVAL_MS = 5_000;
+/** A tick this much later than asked for means the machine was asleep. */
+export const CLOCK_JUMP_MS = 10_000;
+
+/** The link's state. Times are milliseconds since the epoch. */
+export interface LinkState {
+  phase: LinkPhase;
+  /** Bumped for every new socket; the socket owner opens one whenever it changes. */
+  socketId: number;
+  /** Attempts in a row that did not give a healthy connection. */
+  failures: number;
+  openedAt: number | null;
+  healthy: boolean;
+  /** When the next attempt is due, while `waiting`. */
+  retryAt: number | null;
+  /** The ping not answered yet, if any. */
+  pingSentAt: number | null;
+  lastPingAt: number | null;
+  /** Counts pings asked for; the socket owner sends a `ping` frame whenever it changes. */
+  pingsSent: number;
+  lastReceivedAt: number | null;
+  /** Frames received on the current socket, and whether the first was an `error`. */
+  framesThisSocket: number;
+  firstFrameWasError: boolean;
+  /** Whether the one retry with a refreshed token was used. */
+  authRetried: boolean;
+  authProblem: AuthProblem | null;
+  roundTripMs: number | null;
+  lastTickAt: number | null;
+}
+
+/** What can happen to the link. `now` is in ms; `random` is a fresh value in [0, 1). */
+export type LinkEvent =
+  | { type: 'start'; now: number; hasCredentials: boolean }
+  | { type: 'token-unusable'; now: number; socketId: number; reason: 'no-token' | 'expired' }
+  | { type: 'socket-opened'; now: number }
+  | { type: 'frame-received'; now: number; frameType: ServerFrameType | null }
+  | { type: 'socket-closed'; now: number; code: number; random: number }
+  | { type: 'tick'; now: number }
+  | { type: 'network-offline'; now: number }
+  | { type: 'network-online'; now: number }
+  | { type: 'page-visible'; now: number }
+  | { type: 'reconnect-now'; now: number }
+  | { type: 'stop' };
+
+/** A link that has not started. */
+export function initialLinkState(): LinkState {
+  return {
+    phase: 'idle',
+    socketId: 0,
+    failures: 0,
+    openedAt: null,
+    healthy: false,
+    retryAt: null,
+    pingSentAt: null,
+    lastPingAt: null,
+    pingsSent: 0,
+    lastReceivedAt: null,
+    framesThisSocket: 0,
+    firstFrameWasError: false,
+    authRetried: false,
+    authProblem: null,
+    roundTripMs: null,
+    lastTickAt: null,
+  };
+}
+
+/** Frames that answer something the client sent: proof the server is really serving us. */
+const ANSWER_FRAMES: ReadonlySet<ServerFrameType> = new Set([
+  'stream-start',
+  'stream-token',
+  'stream-end',
+  'human-escalation-response',
+  'pong',
+]);
+
+/** True while the link wants a socket (connecting or open). */
+export function wantsSocket(phase: LinkPhase): boolean {
+  return phase === 'connecting' || phase === 'open';
+}
+
+/** Applies one event. Returns `state` itself when nothing changed. */
+export function stepLink(
+  state: LinkState,
+  event: LinkEvent,
+  policy: LinkPolicy = DEFAULT_LINK_POLICY,
+): LinkState {
+  switch (event.type) {
+    case 'start':
+      return event.hasCredentials
+        ? connectNow({ ...initialLinkState(), socketId: state.socketId, lastTickAt: event.now })
+        : {
+            ...initialLinkState(),
+            socketId: state.socketId,
+            phase: 'unauthorized',
+            authProblem: 'no-token',
+          };
+    case 'token-unusable':
+      if (event.socketId !== state.socketId || state.phase !== 'connecting') return state;
+      return { ...state, phase: 'unauthorized', authProblem: event.reason, retryAt: null };
+    case 'socket-opened':
+      if (state.phase !== 'connecting') return state;
+      return {
+        ...state,
+        phase: 'open',
+        openedAt: event.now,
+        lastPingAt: event.now,
+        lastTickAt: event.now,
+        framesThisSocket: 0,
+      };
+    case 'frame-received':
+      return receiveFrame(state, event.frameType, event.now);
+    case 'socket-closed':
+      return socketClosed(state, event.code, event.now, event.random, policy);
+    case 'tick':
+      return tick(state, event.now, policy);
+    case 'network-offline':
+      if (state.phase === 'idle' || state.phase === 'unauthorized') return state;
+      return { ...dropSocket(state), phase: 'offline' };
+    case 'network-online':
+      // The network is back: whatever failed before may work now, so start counting afresh.
+      if (state.phase === 'offline' || state.phase === 'waiting' || state.phase === 'stopped') {
+        return connectNow({ ...state, failures: 0 });
+      }
+      // A socket that looks open may have died while the network was away: check it.
+      return state.phase === 'open' ? sendPing(state, event.now) : state;
+    case 'page-visible':
+      if (state.phase === 'waiting' || state.phase === 'stopped') return connectNow(state);
+      return state.phase === 'open' ? sendPing(state, event.now) : state;
+    case 'reconnect-now':
+      if (state.phase === 'idle' || state.phase === 'unauthorized' || state.phase === 'connecting')
+        return state;
+      return connectNow({ ...state, failures: 0, authRetried: false });
+    case 'stop':
+      return state.phase === 'idle' ? state : { ...dropSocket(state), phase: 'idle' };
+    default:
+      return event satisfies never;
+  }
+}
+
+/**
+ * The earliest time the machine needs a `tick`, or null when nothing is pending.
+ * The caller sets one timer for it.
+ */
+export function nextLinkDeadline(
+  state: LinkState,
+  policy: LinkPolicy = DEFAULT_LINK_POLICY,
+): number | null {
+  const deadlines: number[] = [];
+  if (state.phase === 'waiting' && state.retryAt !== null) deadlines.push(state.retryAt);
+  if (state.phase === 'open') {
+    if (state.lastPingAt !== null) deadlines.push(state.lastPingAt + policy.pingIntervalMs);
+    if (state.pingSentAt !== null) deadlines.push(state.pingSentAt + policy.pingTimeoutMs);
+    if (!state.healthy && state.openedAt !== null)
+      deadlines.push(state.openedAt + policy.healthyAfterMs);
+  }
+  if (deadlines.length === 0) return null;
+  // Ticking at least every few seconds lets a tick notice that the clock jumped.
+  if (state.lastTickAt !== null) deadlines.push(state.lastTickAt + CLOCK_CHECK_INTERVAL_MS);
+  return Math.min(...deadlines);
+}
+
+function connectNow(state: LinkState): LinkState {
+  return {
+    ...dropSocket(state),
+    phase: 'connecting',
+    socketId: state.socketId + 1,
+    authProblem: null,
+  };
+}
+
+/** Forgets everything about the current socket. */
+function dropSocket(state: LinkState): LinkState {
+  return {
+    ...state,
+    openedAt: null,
+    healthy: false,
+    retryAt: null,
+    pingSentAt: null,
+    lastPingAt: null,
+    framesThisSocket: 0,
+    firstFrameWasError: false,
+  };
+}
+
+function receiveFrame(state: LinkState, frameType: ServerFrameType | null, now: number): LinkState {
+  if (state.phase !== 'open') return state;
+  const next: LinkState = {
+    ...state,
+    lastReceivedAt: now,
+    framesThisSocket: state.framesThisSocket + 1,
+    firstFrameWasError:
+      state.framesThisSocket === 0 ? frameType === 'error' : state.firstFrameWasError,
+  };
+  if (frameType === 'pong' && state.pingSentAt !== null) {
+    next.roundTripMs = now - state.pingSentAt;
+    next.pingSentAt = null;
+  }
+  return frameType !== null && ANSWER_FRAMES.has(frameType) ? markHealthy(next) : next;
+}
+
+function markHealthy(state: LinkState): LinkState {
+  return state.healthy ? state : { ...state, healthy: true, failures: 0, authRetried: false };
+}
+
+function isAuthRejection(state: LinkState, code: number): boolean {
+  // The protocol's own way to refuse a token is an `error` frame and a close; some servers
+  // use a policy-violation close code instead.
+  const errorThenClose = state.framesThisSocket === 1 && state.firstFrameWasError;
+  return isAuthFailureClose(code) || errorThenClose;
+}
+
+function socketClosed(
+  state: LinkState,
+  code: number,
+  now: number,
+  random: number,
+  policy: LinkPolicy,
+): LinkState {
+  if (!wantsSocket(state.phase)) return state;
+  if (isAuthRejection(state, code)) {
+    if (policy.canRefreshToken && !state.authRetried)
+      return connectNow({ ...state, authRetried: true });
+    return { ...dropSocket(state), phase: 'unauthorized', authProblem: 'rejected' };
+  }
+  return scheduleRetry(state, now, random, policy);
+}
+
+function scheduleRetry(
+  state: LinkState,
+  now: number,
+  random: number,
+  policy: LinkPolicy,
+): LinkState {
+  const failures = (state.healthy ? 0 : state.failures) + 1;
+  if (failures >= policy.maxAttempts) return { ...dropSocket(state), failures, phase: 'stopped' };
+  const delay = backoffDelay(failures - 1, policy, () => random);
+  return {
+    ...dropSocket(state),
+    failures,
+    phase: 'waiting',
+    retryAt: now + delay,
+    lastTickAt: now,
+  };
+}
+
+function tick(state: LinkState, now: number, policy: LinkPolicy): LinkState {
+  const slept =
+    state.lastTickAt !== null && now - state.lastTickAt > CLOCK_CHECK_INTERVAL_MS + CLOCK_JUMP_MS;
+  let next: LinkState = state.lastTickAt === now ? state : { ...state, lastTickAt: now };
+  switch (next.phase) {
+    case 'waiting':
+      // After a sleep the backoff was waited out in spirit: try at once.
+      return slept || (next.retryAt !== null && now >= next.retryAt) ? connectNow(next) : next;
+    case 'open':
+      if (isDead(next, now, policy)) {
+        const failures = (next.healthy ? 0 : next.failures) + 1;
+        if (failures >= policy.maxAttempts)
+          return { ...dropSocket(next), failures, phase: 'stopped' };
+        return connectNow({ ...next, failures });
+      }
+      if (!next.healthy && next.openedAt !== null && now - next.openedAt >= policy.healthyAfterMs) {
+        next = markHealthy(next);
+      }
+      if (slept || (next.lastPingAt !== null && now - next.lastPingAt >= policy.pingIntervalMs)) {
+        next = sendPing(next, now);
+      }
+      return next;
+    default:
+      return next;
+  }
+}
+
+function isDead(state: LinkState, now: number, policy: LinkPolicy): boolean {
+  if (state.pingSentAt === null) return false;
+  const heardSincePing = state.lastReceivedAt !== null && state.lastReceivedAt >= state.pingSentAt;
+  return !heardSincePing && now - state.pingSentAt >= policy.pingTimeoutMs;
+}
+
+function sendPing(state: LinkState, now: number): LinkState {
+  // A ping already in the air stays the one the watchdog times, unless it was answered by
+  // other traffic since, so a steady stream never hides a later silence.
+  const outstanding =
+    state.pingSentAt !== null &&
+    !(state.lastReceivedAt !== null && state.lastReceivedAt >= state.pingSentAt);
+  return {
+    ...state,
+    pingSentAt: outstanding ? state.pingSentAt : now,
+    lastPingAt: now,
+    pingsSent: state.pingsSent + 1,
+  };
+}
