@@ -1,8 +1,20 @@
 /**
- * chatwire without its UI: the protocol, the chat store and the React hooks, for apps that
- * draw their own chat. Everything here is free of chatwire's styles.
+ * chatwire without its UI: the protocol, the chat store, the connection machine and the
+ * React hooks, for apps that draw their own chat. Nothing here brings chatwire's styles.
  */
 export { chatFrame, humanEscalationFrame, pingFrame, serializeClientFrame } from './core/encode.ts';
+export {
+  type AuthProblem,
+  DEFAULT_LINK_POLICY,
+  initialLinkState,
+  type LinkEvent,
+  type LinkPhase,
+  type LinkPolicy,
+  type LinkState,
+  nextLinkDeadline,
+  stepLink,
+  wantsSocket,
+} from './core/link.ts';
 export {
   type FrameProblem,
   type FrameProblemKind,
@@ -32,7 +44,13 @@ export type {
   StreamStartFrame,
   StreamTokenFrame,
 } from './core/protocol.ts';
-export { apply, assistantMessageKey, type ChatEvent, reduce } from './core/reduce.ts';
+export {
+  apply,
+  assistantMessageKey,
+  type ChatEvent,
+  type ConnectionDetails,
+  reduce,
+} from './core/reduce.ts';
 export {
   selectBanners,
   selectConnectionStatus,
@@ -56,6 +74,7 @@ export {
   MAX_PROBLEMS,
   type Problem,
   type ProblemKind,
+  type ReplyInterruption,
   type SystemMessage,
   type SystemMessageSource,
   type UserMessage,
@@ -69,6 +88,7 @@ export {
   DEFAULT_ESCALATION_REASON,
   type Transport,
 } from './core/store.ts';
+export { readTokenExpiry, type TokenProblem, tokenProblem } from './core/token.ts';
 export {
   ChatStoreProvider,
   type ChatStoreProviderProps,
@@ -79,5 +99,9 @@ export {
 export {
   buildSocketUrl,
   type ChatConnectionOptions,
+  connectionStatusOf,
+  DEFAULT_STALL_TIMEOUT_MS,
+  type HeartbeatOptions,
+  type ReconnectOptions,
   useChatConnection,
 } from './react/use-connection.ts';

@@ -8,7 +8,7 @@ export { ChatPanel, type ChatPanelProps } from './components/chat-panel.tsx';
 export { ChatWidget, type ChatWidgetProps, DEFAULT_SERVER_URL } from './components/chat-widget.tsx';
 export { type ChatLabels, DEFAULT_LABELS } from './components/labels.ts';
 export type { ChatClassNames, ChatPart } from './components/ui-context.tsx';
-export type { BackoffOptions } from './core/policy.ts';
+export type { AuthProblem } from './core/link.ts';
 export type {
   AssistantMessage,
   AssistantMessageStatus,
@@ -19,7 +19,9 @@ export type {
   EscalationStatus,
   Problem,
   ProblemKind,
+  ReplyInterruption,
   SystemMessage,
   UserMessage,
   UserMessageStatus,
 } from './core/state.ts';
+export type { HeartbeatOptions, ReconnectOptions } from './react/use-connection.ts';

@@ -91,24 +91,37 @@ describe('ChatWidget against the reference server', () => {
     ]);
   });
 
-  it('shows a refused token as an alert and stops instead of retrying with it', async () => {
+  it('does not send an expired token: it shows "Session expired" and makes no attempt', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
     const expiredToken = await server.mintToken(-60);
+    const screen = await render(<ChatWidget token={expiredToken} url={server.url} />);
+    await expect.element(screen.getByRole('alert')).toHaveTextContent('Your session has expired');
+    await expect
+      .element(screen.getByRole('status').filter({ hasText: 'Session expired' }))
+      .toBeVisible();
+    expect((await server.frames()).attempts).toBe(0);
+  });
+
+  it('shows a token the server refuses as an alert and stops instead of retrying with it', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const authErrors: string[] = [];
     // Retries, were there any, would come within 20 ms.
     const screen = await render(
       <ChatWidget
-        token={expiredToken}
+        token="not-a-real-token"
         url={server.url}
         reconnect={{ minDelayMs: 10, maxDelayMs: 20 }}
+        onAuthError={(problem) => authErrors.push(problem)}
       />,
     );
-    await expect.element(screen.getByRole('alert')).toHaveTextContent(/Authentication failed/);
+    await expect.element(screen.getByRole('alert').first()).toBeVisible();
+    await expect.element(screen.getByText(/Authentication failed/)).toBeVisible();
     await expect
       .element(screen.getByRole('status').filter({ hasText: 'Sign-in required' }))
       .toBeVisible();
     // Absence can only be shown by waiting: give a retry fifteen times the time it would need.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const { attempts } = await server.frames();
-    expect(attempts).toBe(1);
+    expect((await server.frames()).attempts).toBe(1);
+    expect(authErrors).toEqual(['rejected']);
   });
 });

@@ -21,9 +21,6 @@ function connectedStore() {
   return { store, sent };
 }
 
-const receive = (store: ReturnType<typeof createChatStore>, frame: object) =>
-  store.actions.receive(JSON.stringify({ timestamp: new Date().toISOString(), ...frame }));
-
 describe('ChatPanel', () => {
   it('does not send while an IME composition is being confirmed with Enter', async () => {
     const { store, sent } = connectedStore();

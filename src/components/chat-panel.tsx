@@ -1,7 +1,7 @@
 import { Banners } from './banners.tsx';
 import { cn } from './class-names.ts';
 import { Composer } from './composer.tsx';
-import { ConnectionStatus } from './connection-status.tsx';
+import { AuthAlert, ConnectionStatus } from './connection-status.tsx';
 import { EscalationButton } from './escalation-button.tsx';
 import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
 import { MessageList } from './message-list.tsx';
@@ -51,6 +51,7 @@ export function ChatPanel({ className, classNames = {}, labels }: ChatPanelProps
           </div>
           <EscalationButton />
         </header>
+        <AuthAlert />
         <MessageList />
         <Banners />
         <Composer />

@@ -1,26 +1,24 @@
 import { useState } from 'react';
-import { type BackoffOptions, DEFAULT_BACKOFF } from '../core/policy.ts';
 import type { Problem } from '../core/state.ts';
 import { type ChatStore, createChatStore } from '../core/store.ts';
 import { ChatStoreProvider } from '../react/context.tsx';
 import { type ChatConnectionOptions, useChatConnection } from '../react/use-connection.ts';
+import { useLatest } from '../react/use-latest.ts';
 import { ChatPanel, type ChatPanelProps } from './chat-panel.tsx';
-import { useLatest } from './use-latest.ts';
 
 /** The chatbot server chatwire connects to when no `url` is given. */
 export const DEFAULT_SERVER_URL = 'ws://localhost:3001';
 
 /** Props of `<ChatWidget>`. */
-export interface ChatWidgetProps extends ChatPanelProps {
+export interface ChatWidgetProps extends ChatPanelProps, Omit<ChatConnectionOptions, 'url'> {
   /**
    * The signed-in user's JWT, sent to the server as the `token` query parameter. Without one
-   * the widget does not connect and shows "Sign-in required".
+   * (and without `getToken`) the widget does not connect and shows "Sign-in required".
+   * Changing it reconnects with the new one.
    */
   token: string | null | undefined;
   /** The chatbot server's WebSocket URL. Defaults to `ws://localhost:3001`. */
   url?: string;
-  /** Reconnect timing after a dropped connection. */
-  reconnect?: Partial<BackoffOptions>;
   /**
    * Called with each frame from the server that chatwire could not use (malformed, unknown
    * type, a token for a reply that never started). The widget carries on regardless.
@@ -30,35 +28,51 @@ export interface ChatWidgetProps extends ChatPanelProps {
 
 /**
  * A complete chat panel connected to an AI chatbot server over WebSocket: streamed replies,
- * error and system banners, and a "Talk to a human" button.
+ * error and system banners, a "Talk to a human" button, and a connection that reconnects
+ * after drops without losing or duplicating messages.
  *
  * @example
  * <ChatWidget token={jwt} url="wss://chat.example.com" />
  */
-export function ChatWidget({
-  token,
-  url = DEFAULT_SERVER_URL,
-  reconnect,
-  onProblem,
-  ...panelProps
-}: ChatWidgetProps) {
+export function ChatWidget(props: ChatWidgetProps) {
+  const {
+    token,
+    url = DEFAULT_SERVER_URL,
+    getToken,
+    reconnect,
+    heartbeat,
+    stallTimeoutMs,
+    onAuthError,
+    onStatusChange,
+    onProblem,
+    ...panelProps
+  } = props;
   const latestOnProblem = useLatest(onProblem);
   // One store per widget, made once: two widgets on a page never share a conversation.
   const [store] = useState(() =>
     createChatStore({ onProblem: (problem) => latestOnProblem.current?.(problem) }),
   );
-  const backoff = reconnect && { ...DEFAULT_BACKOFF, ...reconnect };
+  const connection: ChatConnectionOptions = {
+    url,
+    token,
+    getToken,
+    reconnect,
+    heartbeat,
+    stallTimeoutMs,
+    onAuthError,
+    onStatusChange,
+  };
   return (
     <ChatStoreProvider store={store}>
-      <ChatConnection store={store} url={url} token={token} backoff={backoff} />
+      <ChatConnection store={store} {...connection} />
       <ChatPanel {...panelProps} />
     </ChatStoreProvider>
   );
 }
 
 /**
- * Owns the socket in a leaf of its own: the socket hook re-renders its host on every
- * ready-state change, and here that host renders nothing.
+ * Owns the socket in a leaf of its own: the socket hook re-renders its host whenever the
+ * socket changes, and here that host renders nothing.
  */
 function ChatConnection({ store, ...options }: ChatConnectionOptions & { store: ChatStore }) {
   useChatConnection(store, options);

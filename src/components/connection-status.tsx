@@ -1,6 +1,8 @@
+import { useEffect, useState } from 'react';
 import { selectConnectionStatus } from '../core/selectors.ts';
-import { useChatStore } from '../react/context.tsx';
+import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
+import type { ChatLabels } from './labels.ts';
 import { useChatUi } from './ui-context.tsx';
 
 const DOT_COLOR = {
@@ -13,13 +15,24 @@ const DOT_COLOR = {
   closed: 'cw:bg-gray-500',
 } as const;
 
-/** Where the connection is, announced politely to screen readers as it changes. */
+/**
+ * Where the connection is, announced politely as it changes, with "Reconnect now" while
+ * chatwire is waiting to retry or has given up. The retry countdown is shown but not
+ * announced, so a screen reader is not read a number every second.
+ */
 export function ConnectionStatus() {
   const status = useChatStore(selectConnectionStatus);
+  const authProblem = useChatStore((state) => state.connection.authProblem);
+  const nextRetryAt = useChatStore((state) => state.connection.nextRetryAt);
+  const { reconnectNow } = useChatActions();
   const { labels, classNames } = useChatUi();
+  const text =
+    status === 'unauthorized' && authProblem === 'expired'
+      ? labels.sessionExpired
+      : labels.connection[status];
+  const canReconnect = status === 'reconnecting' || status === 'closed';
   return (
     <div
-      role="status"
       data-slot="connection-status"
       data-status={status}
       className={cn(
@@ -28,7 +41,53 @@ export function ConnectionStatus() {
       )}
     >
       <span aria-hidden="true" className={cn('cw:size-2 cw:rounded-full', DOT_COLOR[status])} />
-      {labels.connection[status]}
+      <span role="status">{text}</span>
+      {status === 'reconnecting' && nextRetryAt && (
+        <Countdown until={nextRetryAt} labels={labels} />
+      )}
+      {canReconnect && (
+        <button
+          type="button"
+          onClick={reconnectNow}
+          className="cw:cursor-pointer cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
+        >
+          {labels.reconnectNow}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Countdown({ until, labels }: { until: string; labels: ChatLabels }) {
+  const target = Date.parse(until);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.ceil((target - now) / 1_000));
+  if (seconds === 0) return null;
+  return <span aria-hidden="true">· {labels.reconnectingIn(seconds)}</span>;
+}
+
+/** An auth failure, announced at once: the user must act before chatting again. */
+export function AuthAlert() {
+  const status = useChatStore(selectConnectionStatus);
+  const authProblem = useChatStore((state) => state.connection.authProblem);
+  const { labels, classNames } = useChatUi();
+  if (status !== 'unauthorized' || (authProblem !== 'expired' && authProblem !== 'rejected'))
+    return null;
+  return (
+    <div
+      role="alert"
+      data-slot="auth-alert"
+      data-problem={authProblem}
+      className={cn(
+        'cw:mx-3 cw:mt-2 cw:rounded-(--chatwire-radius) cw:bg-red-50 cw:px-3 cw:py-2 cw:text-sm cw:text-red-900',
+        classNames.banner,
+      )}
+    >
+      {authProblem === 'expired' ? labels.sessionExpiredAlert : labels.signInRejectedAlert}
     </div>
   );
 }

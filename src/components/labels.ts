@@ -15,8 +15,16 @@ export interface ChatLabels {
   assistant: string;
   notice: string;
   replyInterrupted: string;
+  replyStalled: string;
   messageQueued: string;
   messageFailed: string;
+  retry: string;
+  reconnectNow: string;
+  /** The visible countdown while waiting to reconnect. */
+  reconnectingIn: (seconds: number) => string;
+  sessionExpired: string;
+  sessionExpiredAlert: string;
+  signInRejectedAlert: string;
   emptyConversation: string;
   connection: Record<ConnectionStatus, string>;
 }
@@ -36,8 +44,16 @@ export const DEFAULT_LABELS: ChatLabels = {
   assistant: 'Assistant',
   notice: 'Notice',
   replyInterrupted: 'Reply interrupted by a lost connection.',
+  replyStalled: 'Reply stopped arriving.',
   messageQueued: 'Waiting for the connection to send',
-  messageFailed: 'Not sent',
+  messageFailed: 'The connection dropped; this may not have been delivered.',
+  retry: 'Retry',
+  reconnectNow: 'Reconnect now',
+  reconnectingIn: (seconds) => `Reconnecting in ${seconds}s`,
+  sessionExpired: 'Session expired',
+  sessionExpiredAlert: 'Your session has expired. Sign in again to keep chatting.',
+  signInRejectedAlert:
+    'The chat server did not accept your sign-in. Sign in again to keep chatting.',
   emptyConversation: 'Ask anything to get started.',
   connection: {
     idle: 'Not connected',

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { selectMessage } from '../core/selectors.ts';
 import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
-import { useChatStore } from '../react/context.tsx';
+import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import type { ChatLabels } from './labels.ts';
 import { useChatUi } from './ui-context.tsx';
@@ -50,8 +50,28 @@ function UserBubble({ message }: { message: UserMessage }) {
       >
         {message.text}
       </div>
-      {note && <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">{note}</span>}
+      {note && (
+        <span className="cw:mt-0.5 cw:flex cw:items-center cw:gap-2 cw:text-xs cw:text-(--chatwire-muted)">
+          {note}
+          {message.status === 'failed' && <RetryButton id={message.id} />}
+        </span>
+      )}
     </li>
+  );
+}
+
+/** Sends a message again that may not have arrived; the user decides, never chatwire. */
+function RetryButton({ id }: { id: string }) {
+  const { retryMessage } = useChatActions();
+  const { labels } = useChatUi();
+  return (
+    <button
+      type="button"
+      onClick={() => retryMessage(id)}
+      className="cw:cursor-pointer cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
+    >
+      {labels.retry}
+    </button>
   );
 }
 
@@ -99,7 +119,7 @@ function AssistantBubble({ message }: { message: AssistantMessage }) {
       </div>
       {message.status === 'interrupted' && (
         <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">
-          {labels.replyInterrupted}
+          {message.interruption === 'stalled' ? labels.replyStalled : labels.replyInterrupted}
         </span>
       )}
     </li>

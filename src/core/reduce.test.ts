@@ -101,7 +101,9 @@ describe('streamed assistant replies', () => {
       text: '',
       tokenCount: 0,
       status: 'streaming',
+      interruption: null,
       createdAt: AT,
+      updatedAt: AT,
     });
   });
 
@@ -411,7 +413,7 @@ describe('connection changes', () => {
 
   it('keeps lastPongAt across a reconnect', () => {
     const state = start(connectionChanged('open'), pong(AT), connectionChanged('reconnecting'));
-    expect(state.connection).toEqual({ status: 'reconnecting', lastPongAt: AT });
+    expect(state.connection).toMatchObject({ status: 'reconnecting', lastPongAt: AT });
   });
 });
 
@@ -548,5 +550,95 @@ describe('local ids never collide', () => {
       .map((id) => state.messagesById[id])
       .find((m) => m?.role === 'system');
     expect(greeting?.text).toBe('Connected to chatbot server');
+  });
+});
+
+describe('delivery when the connection drops', () => {
+  const sentThenDropped = (...between: ChatEvent[]) =>
+    start(
+      connectionChanged('open'),
+      userMessageAdded('user:1', 'first', 'sent'),
+      userMessageAdded('user:2', 'second', 'sent'),
+      ...between,
+      connectionChanged('reconnecting'),
+    );
+
+  it('marks messages no reply started for as failed, since they may never have arrived', () => {
+    const state = sentThenDropped();
+    expect(user(state, 'user:1').status).toBe('failed');
+    expect(user(state, 'user:2').status).toBe('failed');
+    expect(state.awaitingReply).toEqual([]);
+  });
+
+  it('keeps a message whose reply started as sent, oldest first', () => {
+    const state = sentThenDropped(streamStart('r1'));
+    expect(user(state, 'user:1').status).toBe('sent');
+    expect(user(state, 'user:2').status).toBe('failed');
+  });
+
+  it('lets a failed message be retried: it is queued again', () => {
+    const state = apply(sentThenDropped(), { type: 'user-message-retried', id: 'user:1' });
+    expect(user(state, 'user:1').status).toBe('queued');
+    const again = apply(state, { type: 'user-message-retried', id: 'user:1' });
+    expect(again).toBe(state);
+  });
+
+  it('records why a reply was interrupted', () => {
+    const state = start(connectionChanged('open'), streamStart('r1'), connectionChanged('offline'));
+    expect(assistant(state, 'r1')).toMatchObject({
+      status: 'interrupted',
+      interruption: 'connection-lost',
+    });
+  });
+});
+
+describe('stalled replies', () => {
+  const check = (at: string): ChatEvent => ({
+    type: 'stalled-streams-checked',
+    at,
+    stallTimeoutMs: 60_000,
+  });
+
+  it('interrupts a reply with no frame for the stall deadline, keeping its text', () => {
+    const state = start(
+      connectionChanged('open'),
+      streamStart('r1', '2025-09-12T10:00:00.000Z'),
+      streamToken('r1', 'partial', '2025-09-12T10:00:10.000Z'),
+      check('2025-09-12T10:01:10.000Z'),
+    );
+    expect(assistant(state, 'r1')).toMatchObject({
+      status: 'interrupted',
+      interruption: 'stalled',
+      text: 'partial',
+    });
+  });
+
+  it('leaves a reply alone while tokens keep coming, returning the same state', () => {
+    const before = start(
+      connectionChanged('open'),
+      streamStart('r1', '2025-09-12T10:00:00.000Z'),
+      streamToken('r1', 'fresh', '2025-09-12T10:00:30.000Z'),
+    );
+    expect(apply(before, check('2025-09-12T10:01:00.000Z'))).toBe(before);
+  });
+});
+
+describe('connection details', () => {
+  it('records attempt, next retry, round trip and auth problem, and ignores a repeat', () => {
+    const details = { attempt: 3, nextRetryAt: LATER, roundTripMs: 42, authProblem: null };
+    const event: ChatEvent = {
+      type: 'connection-changed',
+      status: 'reconnecting',
+      at: AT,
+      details,
+    };
+    const state = start(event);
+    expect(state.connection).toMatchObject({ status: 'reconnecting', ...details });
+    expect(apply(state, event)).toBe(state);
+  });
+
+  it('counts reconnect requests', () => {
+    const state = start({ type: 'reconnect-requested' }, { type: 'reconnect-requested' });
+    expect(state.connection.reconnectRequests).toBe(2);
   });
 });

@@ -20,9 +20,11 @@ import {
   type BannerKind,
   type ChatMessage,
   type ChatState,
+  type ConnectionState,
   type ConnectionStatus,
   MAX_PROBLEMS,
   type ProblemKind,
+  type ReplyInterruption,
   type SystemMessageSource,
   type UserMessage,
 } from './state.ts';
@@ -34,10 +36,23 @@ export type ChatEvent =
   | { type: 'user-message-added'; id: string; text: string; status: 'queued' | 'sent'; at: string }
   | { type: 'user-message-delivered'; id: string }
   | { type: 'user-message-failed'; id: string }
-  | { type: 'connection-changed'; status: ConnectionStatus; at: string }
+  | {
+      type: 'connection-changed';
+      status: ConnectionStatus;
+      at: string;
+      details?: ConnectionDetails;
+    }
+  | { type: 'reconnect-requested' }
+  | { type: 'user-message-retried'; id: string }
+  | { type: 'stalled-streams-checked'; at: string; stallTimeoutMs: number }
   | { type: 'escalation-requested'; reason: string; at: string }
   | { type: 'banner-raised'; kind: BannerKind; text: string; at: string }
   | { type: 'banner-dismissed'; id: string };
+
+/** Connection facts beyond the status, as the socket owner last saw them. */
+export type ConnectionDetails = Partial<
+  Pick<ConnectionState, 'attempt' | 'nextRetryAt' | 'roundTripMs' | 'authProblem'>
+>;
 
 /** The key an assistant reply is stored under, kept apart from local ids by its prefix. */
 export function assistantMessageKey(messageId: string): string {
@@ -54,11 +69,25 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
     case 'user-message-added':
       return addUserMessage(state, event);
     case 'user-message-delivered':
-      return setUserStatus(state, event.id, 'queued', 'sent');
+      return awaitReply(setUserStatus(state, event.id, 'queued', 'sent'), event.id);
     case 'user-message-failed':
       return setUserStatus(state, event.id, 'queued', 'failed');
     case 'connection-changed':
-      return changeConnection(state, event.status);
+      return changeConnection(state, event.status, event.details);
+    case 'reconnect-requested':
+      return {
+        ...state,
+        connection: {
+          ...state.connection,
+          reconnectRequests: state.connection.reconnectRequests + 1,
+        },
+      };
+    case 'user-message-retried':
+      return setUserStatus(state, event.id, 'failed', 'queued');
+    case 'stalled-streams-checked':
+      return interruptStreams(state, 'stalled', (message) =>
+        isStalled(message, event.at, event.stallTimeoutMs),
+      );
     case 'escalation-requested':
       if (state.escalation.status === 'requested') return state;
       return { ...state, escalation: { status: 'requested', reason: event.reason } };
@@ -93,11 +122,13 @@ function reduceFrame(state: ChatState, frame: ServerFrame, at: string): ChatStat
         ...message,
         text: message.text + frame.token,
         tokenCount: message.tokenCount + 1,
+        updatedAt: at,
       }));
     case 'stream-end':
       return updateStream(state, frame.type, frame.messageId, at, (message) => ({
         ...message,
         status: 'complete',
+        updatedAt: at,
       }));
     case 'human-escalation-response':
       return {
@@ -131,9 +162,17 @@ function startStream(state: ChatState, messageId: string, at: string): ChatState
     text: '',
     tokenCount: 0,
     status: 'streaming',
+    interruption: null,
     createdAt: at,
+    updatedAt: at,
   };
-  return addMessage(state, message);
+  // The protocol does not say which message a reply answers; the oldest one waiting is the
+  // best reading, and all that matters is that it was evidently received.
+  const answered =
+    state.awaitingReply.length > 0
+      ? { ...state, awaitingReply: state.awaitingReply.slice(1) }
+      : state;
+  return addMessage(answered, message);
 }
 
 function updateStream(
@@ -177,7 +216,15 @@ function addUserMessage(
     status: event.status,
     createdAt: event.at,
   };
-  return addMessage(state, message);
+  const added = addMessage(state, message);
+  return event.status === 'sent' ? awaitReply(added, event.id) : added;
+}
+
+function awaitReply(state: ChatState, id: string): ChatState {
+  const message = state.messagesById[id];
+  if (message?.role !== 'user' || message.status !== 'sent' || state.awaitingReply.includes(id))
+    return state;
+  return { ...state, awaitingReply: [...state.awaitingReply, id] };
 }
 
 function setUserStatus(
@@ -191,24 +238,54 @@ function setUserStatus(
   return replaceMessage(state, { ...message, status: to });
 }
 
-function changeConnection(state: ChatState, status: ConnectionStatus): ChatState {
-  if (state.connection.status === status) return state;
-  const next = { ...state, connection: { ...state.connection, status } };
-  // A reply can only stream over an open socket: once it is gone, the partial text stays
-  // and the reply is marked interrupted, so no spinner is left running.
-  return status === 'open' ? next : interruptStreams(next);
+function changeConnection(
+  state: ChatState,
+  status: ConnectionStatus,
+  details: ConnectionDetails = {},
+): ChatState {
+  const connection = { ...state.connection, ...details, status };
+  const unchanged = (Object.keys(connection) as (keyof ConnectionState)[]).every(
+    (key) => connection[key] === state.connection[key],
+  );
+  if (unchanged) return state;
+  const next = { ...state, connection };
+  if (status === 'open') return next;
+  // A reply can only stream over an open socket: once it is gone, the partial text stays and
+  // the reply is marked interrupted, so no spinner is left running. Messages no reply had
+  // started for may never have arrived; resending them blindly could duplicate them, so they
+  // are marked failed for the user to retry.
+  return failUnanswered(interruptStreams(next, 'connection-lost', () => true));
 }
 
-function interruptStreams(state: ChatState): ChatState {
+function failUnanswered(state: ChatState): ChatState {
+  if (state.awaitingReply.length === 0) return state;
+  let next: ChatState = { ...state, awaitingReply: [] };
+  for (const id of state.awaitingReply) next = setUserStatus(next, id, 'sent', 'failed');
+  return next;
+}
+
+function interruptStreams(
+  state: ChatState,
+  interruption: ReplyInterruption,
+  shouldInterrupt: (message: AssistantMessage) => boolean,
+): ChatState {
   let messagesById = state.messagesById;
   for (const id of state.messageIds) {
     const message = messagesById[id];
-    if (message?.role === 'assistant' && message.status === 'streaming') {
+    if (
+      message?.role === 'assistant' &&
+      message.status === 'streaming' &&
+      shouldInterrupt(message)
+    ) {
       if (messagesById === state.messagesById) messagesById = { ...messagesById };
-      messagesById[id] = { ...message, status: 'interrupted' };
+      messagesById[id] = { ...message, status: 'interrupted', interruption };
     }
   }
   return messagesById === state.messagesById ? state : { ...state, messagesById };
+}
+
+function isStalled(message: AssistantMessage, at: string, stallTimeoutMs: number): boolean {
+  return Date.parse(at) - Date.parse(message.updatedAt) >= stallTimeoutMs;
 }
 
 function addSystemMessage(

@@ -2,9 +2,13 @@
  * The shape of one chat widget's state. Every finite state is a string union, so the UI can
  * expose it as `data-status` and a reducer switch can be checked for exhaustiveness.
  */
+import type { AuthProblem } from './link.ts';
 import type { FrameProblemKind } from './parse.ts';
 
-/** A user message's delivery: waiting for a connection, handed to the socket, or not sent. */
+/**
+ * A user message's delivery: waiting for a connection, handed to the socket, or possibly
+ * lost (the socket died before any reply, and the protocol has no acknowledgement to tell).
+ */
 export type UserMessageStatus = 'queued' | 'sent' | 'failed';
 
 /** An assistant reply: tokens still arriving, finished, or cut off (e.g. by a disconnect). */
@@ -43,9 +47,16 @@ export interface AssistantMessage {
   text: string;
   tokenCount: number;
   status: AssistantMessageStatus;
+  /** Why an `interrupted` reply stopped; null otherwise. */
+  interruption: ReplyInterruption | null;
   /** ISO-8601 time of `stream-start`. */
   createdAt: string;
+  /** ISO-8601 time of the last frame for this reply, to spot a stalled stream. */
+  updatedAt: string;
 }
+
+/** What cut a reply short: the connection dropped, or the tokens stopped coming. */
+export type ReplyInterruption = 'connection-lost' | 'stalled';
 
 /** Where a system notice came from. */
 export type SystemMessageSource = 'connection' | 'escalation';
@@ -94,6 +105,16 @@ export interface ConnectionState {
   status: ConnectionStatus;
   /** ISO-8601 time of the last `pong`, or null before the first. */
   lastPongAt: string | null;
+  /** Attempts in a row that failed; 0 while healthy. */
+  attempt: number;
+  /** ISO-8601 time of the next reconnect attempt while `reconnecting`, else null. */
+  nextRetryAt: string | null;
+  /** The last ping's round trip in ms, or null before the first pong. */
+  roundTripMs: number | null;
+  /** Why the connection is `unauthorized`, else null. */
+  authProblem: AuthProblem | null;
+  /** Counts "reconnect now" requests; the connection reconnects whenever it changes. */
+  reconnectRequests: number;
 }
 
 /** The escalation to a person, if any. */
@@ -110,6 +131,11 @@ export interface ChatState {
   banners: Banner[];
   connection: ConnectionState;
   escalation: EscalationState;
+  /**
+   * User messages handed to the current socket that no reply has started for yet, oldest
+   * first. If the socket dies, these may never have arrived and are marked `failed`.
+   */
+  awaitingReply: string[];
   /** The most recent protocol problems, oldest first, at most `MAX_PROBLEMS`. */
   problems: Problem[];
   /** The server's `connection` greeting is shown once per widget, not once per reconnect. */
@@ -127,7 +153,16 @@ export function initialChatState(): ChatState {
     messageIds: [],
     messagesById: {},
     banners: [],
-    connection: { status: 'idle', lastPongAt: null },
+    connection: {
+      status: 'idle',
+      lastPongAt: null,
+      attempt: 0,
+      nextRetryAt: null,
+      roundTripMs: null,
+      authProblem: null,
+      reconnectRequests: 0,
+    },
+    awaitingReply: [],
     escalation: { status: 'idle', reason: null },
     problems: [],
     hasShownConnectionNotice: false,

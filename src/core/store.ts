@@ -9,8 +9,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { chatFrame, humanEscalationFrame } from './encode.ts';
 import { parseServerFrame } from './parse.ts';
-import type { ClientFrame } from './protocol.ts';
-import { type ChatEvent, reduce } from './reduce.ts';
+import type { ClientFrame, ServerFrameType } from './protocol.ts';
+import { type ChatEvent, type ConnectionDetails, reduce } from './reduce.ts';
 import { type ChatState, type ConnectionStatus, initialChatState, type Problem } from './state.ts';
 
 /** Puts one frame on the wire. Returns false when it could not be sent (no open socket). */
@@ -41,10 +41,19 @@ export interface ChatActions {
   requestHuman(reason?: string): boolean;
   /** Removes a banner. */
   dismissBanner(id: string): void;
-  /** Feeds one raw message from the socket: parsed, validated, then reduced. */
-  receive(data: unknown): void;
+  /**
+   * Feeds one raw message from the socket: parsed, validated, then reduced. Returns the
+   * frame's type, or null when it could not be used.
+   */
+  receive(data: unknown): ServerFrameType | null;
   /** Records a connection change; on `open`, queued messages are sent in order. */
-  setConnectionStatus(status: ConnectionStatus): void;
+  setConnectionStatus(status: ConnectionStatus, details?: ConnectionDetails): void;
+  /** Sends a `failed` message again (it is queued until a socket is open). */
+  retryMessage(id: string): void;
+  /** Asks the connection to reconnect at once, skipping any backoff wait. */
+  reconnectNow(): void;
+  /** Interrupts replies that received nothing for `stallTimeoutMs`. */
+  checkStalledStreams(stallTimeoutMs: number): void;
   /** Lets actions send through `transport`. Returns a function that detaches it again. */
   attachTransport(transport: Transport): () => void;
   /** Applies any event directly: for replays, stories and custom integrations. */
@@ -84,6 +93,11 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     if (newest) options.onProblem(newest);
   }
 
+  /** A user who writes to a connection that gave up wants it back: try again at once. */
+  function requestReconnectIfStopped(): void {
+    if (store.getState().connection.status === 'closed') dispatch({ type: 'reconnect-requested' });
+  }
+
   /** Sends through the attached transport, if any and if the socket is open. */
   function trySend(frame: ClientFrame): boolean {
     if (!transport || store.getState().connection.status !== 'open') return false;
@@ -114,6 +128,7 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
         return false;
       }
       const id = `user:${createId()}`;
+      requestReconnectIfStopped();
       // Anything already queued goes first, so messages reach the server in the order typed.
       flushQueue();
       const hasQueue = hasQueuedMessages(store.getState());
@@ -153,16 +168,36 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
       const result = parseServerFrame(data, at);
       if (!result.ok) {
         dispatch({ type: 'frame-rejected', problem: result.problem, at });
-        return;
+        return null;
       }
       for (const warning of result.warnings)
         dispatch({ type: 'frame-rejected', problem: warning, at });
       dispatch({ type: 'frame-received', frame: result.frame, at });
+      return result.frame.type;
     },
 
-    setConnectionStatus(status) {
-      dispatch({ type: 'connection-changed', status, at: timestamp() });
+    setConnectionStatus(status, details) {
+      dispatch({
+        type: 'connection-changed',
+        status,
+        at: timestamp(),
+        ...(details && { details }),
+      });
       if (status === 'open') flushQueue();
+    },
+
+    retryMessage(id) {
+      dispatch({ type: 'user-message-retried', id });
+      flushQueue();
+      requestReconnectIfStopped();
+    },
+
+    reconnectNow() {
+      dispatch({ type: 'reconnect-requested' });
+    },
+
+    checkStalledStreams(stallTimeoutMs) {
+      dispatch({ type: 'stalled-streams-checked', at: timestamp(), stallTimeoutMs });
     },
 
     attachTransport(next) {

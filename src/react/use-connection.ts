@@ -1,20 +1,34 @@
 /**
- * The one place chatwire touches the network. It owns the socket through react-use-websocket,
- * feeds every frame to the store, and attaches a transport so store actions can send.
+ * The one place chatwire touches the network. react-use-websocket owns each socket's life
+ * (open, listeners, close on unmount); when to open which socket is decided by the pure link
+ * machine in `core/link.ts`, and this hook only carries its decisions out: it sets one timer
+ * for the machine's next deadline, feeds it socket, network and page events, mirrors its
+ * state into the chat store, and attaches a transport so store actions can send.
  *
- * Frames go through `onMessage` with `filter: () => false`, so a streamed token never
- * re-renders React here: the store decides what re-renders, one message at a time.
+ * Frames go through `onMessage` with `filter: () => false`, and the link state lives in a
+ * ref, so a streamed token never re-renders React here: the store decides what re-renders,
+ * one message at a time.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import useWebSocketImport, { type Options } from 'react-use-websocket';
-import { serializeClientFrame } from '../core/encode.ts';
+import { pingFrame, serializeClientFrame } from '../core/encode.ts';
 import {
-  type BackoffOptions,
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  isAuthFailureClose,
-} from '../core/policy.ts';
+  type AuthProblem,
+  DEFAULT_LINK_POLICY,
+  initialLinkState,
+  type LinkEvent,
+  type LinkPolicy,
+  type LinkState,
+  nextLinkDeadline,
+  stepLink,
+  wantsSocket,
+} from '../core/link.ts';
+import type { ConnectionDetails } from '../core/reduce.ts';
+import { selectConnectionStatus } from '../core/selectors.ts';
+import type { ConnectionStatus } from '../core/state.ts';
 import type { ChatStore, Transport } from '../core/store.ts';
+import { tokenProblem } from '../core/token.ts';
+import { useLatest } from './use-latest.ts';
 
 // react-use-websocket ships CommonJS only; some bundlers hand us the module object instead
 // of its default export. Resolve it once, here, so the rest of chatwire never cares.
@@ -24,15 +38,55 @@ const useWebSocket: UseWebSocket =
     ? useWebSocketImport
     : (useWebSocketImport as unknown as { default: UseWebSocket }).default;
 
+/** Reconnect timing and limits. */
+export interface ReconnectOptions {
+  /** Upper bound of the first retry's delay, in ms. Default 1,000. */
+  minDelayMs?: number;
+  /** No retry waits longer than this, in ms. Default 30,000. */
+  maxDelayMs?: number;
+  /**
+   * Failed attempts in a row before chatwire stops and shows "Disconnected" with a
+   * "Reconnect now" button. The network coming back, the tab becoming visible or the user
+   * sending a message start it again. Default 10.
+   */
+  maxAttempts?: number;
+  /** A connection open this long counts as healthy and resets the attempt count. Default 5,000. */
+  healthyAfterMs?: number;
+}
+
+/** Keep-alive timing. */
+export interface HeartbeatOptions {
+  /** How often to send `ping` while connected, in ms. Default 30,000. */
+  intervalMs?: number;
+  /** Silence this long after a ping means the socket is dead, in ms. Default 10,000. */
+  timeoutMs?: number;
+}
+
 /** How `useChatConnection` reaches the chatbot server. */
 export interface ChatConnectionOptions {
   /** The server's WebSocket URL, e.g. `ws://localhost:3001`. */
   url: string;
   /** The user's JWT; sent as the `token` query parameter. No token, no connection. */
   token: string | null | undefined;
-  /** Reconnect timing. */
-  backoff?: BackoffOptions;
+  /**
+   * Returns a fresh token. Called before every (re)connect and after the server refuses a
+   * token; chatwire retries once with what it returns. A rejection falls back to `token`.
+   */
+  getToken?: () => Promise<string | null | undefined>;
+  /** Reconnect timing and limits. */
+  reconnect?: ReconnectOptions;
+  /** Keep-alive timing. */
+  heartbeat?: HeartbeatOptions;
+  /** A reply with no frame for this long is marked interrupted, in ms. Default 60,000. */
+  stallTimeoutMs?: number;
+  /** Called once each time the connection becomes unauthorized, with the reason. */
+  onAuthError?: (problem: AuthProblem) => void;
+  /** Called whenever the connection status changes. */
+  onStatusChange?: (status: ConnectionStatus) => void;
 }
+
+/** A reply with no frame for this long is interrupted. */
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
 /** Appends `token` to `url` as the `token` query parameter, keeping any query already there. */
 export function buildSocketUrl(url: string, token: string): string {
@@ -41,54 +95,255 @@ export function buildSocketUrl(url: string, token: string): string {
   return socketUrl.toString();
 }
 
+/** The status the UI shows for a link state. */
+export function connectionStatusOf(link: LinkState): ConnectionStatus {
+  switch (link.phase) {
+    case 'idle':
+      return 'idle';
+    case 'connecting':
+      return link.failures > 0 || link.authRetried ? 'reconnecting' : 'connecting';
+    case 'open':
+      return 'open';
+    case 'waiting':
+      return 'reconnecting';
+    case 'offline':
+      return 'offline';
+    case 'unauthorized':
+      return 'unauthorized';
+    case 'stopped':
+      return 'closed';
+    default:
+      return link.phase satisfies never;
+  }
+}
+
+function detailsOf(link: LinkState): ConnectionDetails {
+  return {
+    attempt: link.failures,
+    nextRetryAt:
+      link.phase === 'waiting' && link.retryAt !== null
+        ? new Date(link.retryAt).toISOString()
+        : null,
+    roundTripMs: link.roundTripMs,
+    authProblem: link.authProblem,
+  };
+}
+
+function policyOf(options: ChatConnectionOptions): LinkPolicy {
+  const { reconnect = {}, heartbeat = {} } = options;
+  return {
+    minDelayMs: reconnect.minDelayMs ?? DEFAULT_LINK_POLICY.minDelayMs,
+    maxDelayMs: reconnect.maxDelayMs ?? DEFAULT_LINK_POLICY.maxDelayMs,
+    maxAttempts: reconnect.maxAttempts ?? DEFAULT_LINK_POLICY.maxAttempts,
+    healthyAfterMs: reconnect.healthyAfterMs ?? DEFAULT_LINK_POLICY.healthyAfterMs,
+    pingIntervalMs: heartbeat.intervalMs ?? DEFAULT_LINK_POLICY.pingIntervalMs,
+    pingTimeoutMs: heartbeat.timeoutMs ?? DEFAULT_LINK_POLICY.pingTimeoutMs,
+    canRefreshToken: options.getToken !== undefined,
+  };
+}
+
+/** The socket the link wants right now: a fresh `id` means a fresh socket, even to one URL. */
+interface SocketTarget {
+  id: number;
+  url: string;
+}
+
 /**
- * Connects `store` to the chatbot server at `url` with `token`, and keeps the store's
- * connection status up to date. Reconnects with jittered backoff after a drop; stops when
- * the server refuses the token.
+ * Connects `store` to the chatbot server and keeps it connected: jittered reconnects,
+ * keep-alive pings with a watchdog, auth failures without retry storms, and the store's
+ * connection status always up to date.
  */
 export function useChatConnection(store: ChatStore, options: ChatConnectionOptions): void {
-  const { url, token } = options;
-  const socketUrl = token ? buildSocketUrl(url, token) : null;
+  const latest = useLatest(options);
+  const policy = policyOf(options);
+  const policyRef = useLatest(policy);
+  const linkRef = useRef<LinkState>(initialLinkState());
+  const timerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const transportRef = useRef<Transport | null>(null);
   const detachRef = useRef<(() => void) | null>(null);
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const [target, setTarget] = useState<SocketTarget | null>(null);
 
+  /** Feeds the link machine one event and carries out whatever changed. */
+  const dispatchRef = useRef<(event: LinkEvent) => void>(() => undefined);
+  dispatchRef.current = (event) => {
+    const previous = linkRef.current;
+    const next = stepLink(previous, event, policyRef.current);
+    if (next === previous) return;
+    linkRef.current = next;
+    carryOut(previous, next);
+  };
+  const dispatch = (event: LinkEvent) => dispatchRef.current(event);
+
+  function carryOut(previous: LinkState, next: LinkState): void {
+    store.actions.setConnectionStatus(connectionStatusOf(next), detailsOf(next));
+    scheduleTick(next);
+    if (!wantsSocket(next.phase) || next.socketId !== previous.socketId) {
+      detachTransport();
+      if (wantsSocket(previous.phase)) setTarget(null);
+    }
+    if (next.pingsSent !== previous.pingsSent && next.phase === 'open')
+      transportRef.current?.(pingFrame());
+    if (next.phase === 'unauthorized' && previous.phase !== 'unauthorized' && next.authProblem) {
+      latest.current.onAuthError?.(next.authProblem);
+    }
+    // Last, because it may feed the machine again (a token found unusable): everything
+    // above must already reflect `next` when that happens.
+    if (next.phase === 'connecting' && next.socketId !== previous.socketId)
+      void prepareSocket(next.socketId);
+  }
+
+  function scheduleTick(link: LinkState): void {
+    if (timerRef.current !== null) clearTimeout(timerRef.current);
+    timerRef.current = null;
+    const deadline = nextLinkDeadline(link, policyRef.current);
+    if (deadline === null) return;
+    timerRef.current = setTimeout(
+      () => dispatch({ type: 'tick', now: Date.now() }),
+      Math.max(0, deadline - Date.now()),
+    );
+  }
+
+  /** Gets a usable token (a fresh one if the host can give it), then asks for the socket. */
+  async function prepareSocket(socketId: number): Promise<void> {
+    const { getToken, url } = latest.current;
+    let token = latest.current.token;
+    if (getToken) {
+      try {
+        token = (await getToken()) ?? token;
+      } catch {
+        // The host's token source failed; the token prop is the best we have.
+      }
+    }
+    if (linkRef.current.socketId !== socketId || linkRef.current.phase !== 'connecting') return;
+    const problem = tokenProblem(token, Date.now());
+    if (problem || !token) {
+      dispatch({
+        type: 'token-unusable',
+        now: Date.now(),
+        socketId,
+        reason: problem ?? 'no-token',
+      });
+      return;
+    }
+    setTarget({ id: socketId, url: buildSocketUrl(url, token) });
+  }
+
+  function detachTransport(): void {
+    detachRef.current?.();
+    detachRef.current = null;
+    transportRef.current = null;
+  }
+
+  // A new function per target makes react-use-websocket open a fresh socket even when the
+  // URL is the same (the old one is closed as the hook re-runs).
+  const socketUrl = useMemo(() => (target ? () => Promise.resolve(target.url) : null), [target]);
   const socketOptions: Options = {
     filter: () => false,
-    onMessage: (event) => store.actions.receive(event.data),
+    shouldReconnect: () => false,
+    retryOnError: false,
     onOpen: () => {
-      detachRef.current?.();
-      detachRef.current = store.actions.attachTransport(transport);
-      store.actions.setConnectionStatus('open');
+      detachTransport();
+      transportRef.current = (frame) => {
+        const socket = getWebSocketRef.current();
+        if (!(socket instanceof WebSocket) || socket.readyState !== WebSocket.OPEN) return false;
+        socket.send(serializeClientFrame(frame));
+        return true;
+      };
+      detachRef.current = store.actions.attachTransport(transportRef.current);
+      dispatch({ type: 'socket-opened', now: Date.now() });
+    },
+    onMessage: (event) => {
+      const frameType = store.actions.receive(event.data);
+      dispatch({ type: 'frame-received', now: Date.now(), frameType });
     },
     onClose: (event) => {
-      detachRef.current?.();
-      detachRef.current = null;
-      store.actions.setConnectionStatus(
-        isAuthFailureClose(event.code) ? 'unauthorized' : 'reconnecting',
-      );
+      detachTransport();
+      dispatch({ type: 'socket-closed', now: Date.now(), code: event.code, random: Math.random() });
     },
-    shouldReconnect: (event) => !isAuthFailureClose(event.code),
-    reconnectAttempts: Number.MAX_SAFE_INTEGER,
-    reconnectInterval: (attempt) => backoffDelay(attempt, backoff),
-    retryOnError: true,
-    onReconnectStop: () => store.actions.setConnectionStatus('closed'),
   };
   const { getWebSocket } = useWebSocket(socketUrl, socketOptions);
-  const getWebSocketRef = useRef(getWebSocket);
-  getWebSocketRef.current = getWebSocket;
+  const getWebSocketRef = useLatest(getWebSocket);
 
-  const transport: Transport = (frame) => {
-    const socket = getWebSocketRef.current();
-    if (!(socket instanceof WebSocket) || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(serializeClientFrame(frame));
-    return true;
-  };
-
+  const hasCredentials = Boolean(options.token) || options.getToken !== undefined;
+  // Start (again) whenever what the socket is for changes: a new token or another server.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: token and url are read through `latest` when the socket is prepared; listing them here is what restarts the link when they change.
   useEffect(() => {
-    store.actions.setConnectionStatus(socketUrl ? 'connecting' : 'unauthorized');
-    return () => {
+    dispatchRef.current({ type: 'start', now: Date.now(), hasCredentials });
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      dispatchRef.current({ type: 'network-offline', now: Date.now() });
+    }
+    return () => dispatchRef.current({ type: 'stop' });
+  }, [options.token, options.url, hasCredentials]);
+
+  useNetworkAndPageEvents(dispatch);
+  useReconnectRequests(store, dispatch);
+  useStallChecks(store, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+  useStatusCallback(store, latest);
+
+  useEffect(
+    () => () => {
+      if (timerRef.current !== null) clearTimeout(timerRef.current);
       detachRef.current?.();
-      detachRef.current = null;
+    },
+    [],
+  );
+}
+
+/** `online`, `offline` and the tab becoming visible, fed to the link. */
+function useNetworkAndPageEvents(dispatch: (event: LinkEvent) => void): void {
+  const dispatchRef = useLatest(dispatch);
+  useEffect(() => {
+    const now = Date.now;
+    const onOnline = () => dispatchRef.current({ type: 'network-online', now: now() });
+    const onOffline = () => dispatchRef.current({ type: 'network-offline', now: now() });
+    const onVisibility = () => {
+      if (document.visibilityState === 'visible')
+        dispatchRef.current({ type: 'page-visible', now: now() });
     };
-  }, [store, socketUrl]);
+    window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }, [dispatchRef]);
+}
+
+/** "Reconnect now" from the UI arrives as a counter in the store. */
+function useReconnectRequests(store: ChatStore, dispatch: (event: LinkEvent) => void): void {
+  const dispatchRef = useLatest(dispatch);
+  useEffect(
+    () =>
+      store.subscribe((state, previous) => {
+        if (state.connection.reconnectRequests !== previous.connection.reconnectRequests) {
+          dispatchRef.current({ type: 'reconnect-now', now: Date.now() });
+        }
+      }),
+    [store, dispatchRef],
+  );
+}
+
+/**
+ * Checks every few seconds for replies whose tokens stopped coming. The check is a no-op
+ * (same state, no render) unless one did.
+ */
+function useStallChecks(store: ChatStore, stallTimeoutMs: number): void {
+  useEffect(() => {
+    const everyMs = Math.max(50, Math.min(5_000, stallTimeoutMs / 4));
+    const timer = setInterval(() => store.actions.checkStalledStreams(stallTimeoutMs), everyMs);
+    return () => clearInterval(timer);
+  }, [store, stallTimeoutMs]);
+}
+
+function useStatusCallback(store: ChatStore, latest: { current: ChatConnectionOptions }): void {
+  useEffect(
+    () =>
+      store.subscribe((state, previous) => {
+        const status = selectConnectionStatus(state);
+        if (status !== selectConnectionStatus(previous)) latest.current.onStatusChange?.(status);
+      }),
+    [store, latest],
+  );
 }
