@@ -162,6 +162,9 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
   const transportRef = useRef<Transport | null>(null);
   const detachRef = useRef<(() => void) | null>(null);
   const [target, setTarget] = useState<SocketTarget | null>(null);
+  const retiredSockets = useRef(new WeakSet<object>());
+  const isRetired = (event: Event) =>
+    event.target !== null && retiredSockets.current.has(event.target);
 
   /** Feeds the link machine one event and carries out whatever changed. */
   const dispatchRef = useRef<(event: LinkEvent) => void>(() => undefined);
@@ -179,7 +182,7 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     scheduleTick(next);
     if (!wantsSocket(next.phase) || next.socketId !== previous.socketId) {
       detachTransport();
-      if (wantsSocket(previous.phase)) setTarget(null);
+      if (wantsSocket(previous.phase)) retireSocket();
     }
     if (next.pingsSent !== previous.pingsSent && next.phase === 'open')
       transportRef.current?.(pingFrame());
@@ -228,6 +231,17 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     setTarget({ id: socketId, url: buildSocketUrl(url, token) });
   }
 
+  /**
+   * Lets go of the current socket. react-use-websocket closes it without removing its
+   * handlers, so its late `close` (or a buffered message) would still reach us: remembering
+   * it as retired lets the handlers ignore everything it says from now on.
+   */
+  function retireSocket(): void {
+    const socket = getWebSocketRef.current();
+    if (socket) retiredSockets.current.add(socket);
+    setTarget(null);
+  }
+
   function detachTransport(): void {
     detachRef.current?.();
     detachRef.current = null;
@@ -241,7 +255,8 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     filter: () => false,
     shouldReconnect: () => false,
     retryOnError: false,
-    onOpen: () => {
+    onOpen: (event) => {
+      if (isRetired(event)) return;
       detachTransport();
       transportRef.current = (frame) => {
         const socket = getWebSocketRef.current();
@@ -253,10 +268,12 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
       dispatch({ type: 'socket-opened', now: Date.now() });
     },
     onMessage: (event) => {
+      if (isRetired(event)) return;
       const frameType = store.actions.receive(event.data);
       dispatch({ type: 'frame-received', now: Date.now(), frameType });
     },
     onClose: (event) => {
+      if (isRetired(event)) return;
       detachTransport();
       dispatch({ type: 'socket-closed', now: Date.now(), code: event.code, random: Math.random() });
     },
