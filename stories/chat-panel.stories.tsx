@@ -364,3 +364,114 @@ export const CustomLabelsAndClasses: Story = {
     await expect(root?.className).not.toContain('cw:rounded-(--chatwire-radius-panel)');
   },
 };
+
+export const ReconnectingWithCountdown: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        {
+          type: 'connection-changed',
+          status: 'reconnecting',
+          at: at(),
+          // The countdown runs on the real clock, so the retry is set relative to it.
+          details: { attempt: 3, nextRetryAt: new Date(Date.now() + 12_000).toISOString() },
+        },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('status')).toHaveTextContent('Connection lost. Reconnecting…');
+    await expect(canvasElement).toHaveTextContent(/Reconnecting in 1[12]s/);
+    await expect(canvas.getByRole('button', { name: 'Reconnect now' })).toBeEnabled();
+  },
+};
+
+export const DisconnectedAfterGivingUp: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        { type: 'connection-changed', status: 'closed', at: at(), details: { attempt: 10 } },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('status')).toHaveTextContent('Disconnected');
+    await expect(canvas.getByRole('button', { name: 'Reconnect now' })).toBeVisible();
+  },
+};
+
+export const SessionExpired: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...conversation(),
+        {
+          type: 'connection-changed',
+          status: 'unauthorized',
+          at: at(),
+          details: { authProblem: 'expired' },
+        },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('status')).toHaveTextContent('Session expired');
+    await expect(canvas.getByRole('alert')).toHaveTextContent(
+      'Your session has expired. Sign in again to keep chatting.',
+    );
+  },
+};
+
+export const FailedMessageWithRetry: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:lost', 'Did this reach you?'),
+        { type: 'connection-changed', status: 'reconnecting', at: at() },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const message = () => canvasElement.querySelector('[data-role="user"]');
+    await expect(message()).toHaveAttribute('data-status', 'failed');
+    await expect(message()).toHaveTextContent('may not have been delivered');
+    await userEvent.click(within(canvasElement).getByRole('button', { name: 'Retry' }));
+    // Not connected yet: the retried message waits in the queue, in order.
+    await expect(message()).toHaveAttribute('data-status', 'queued');
+  },
+};
+
+export const StalledReply: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Still there?'),
+        ...assistantSaid('msg_stall', 'Let me think about', false),
+        { type: 'stalled-streams-checked', at: at(600), stallTimeoutMs: 60_000 },
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const reply = canvasElement.querySelector('[data-role="assistant"]');
+    await expect(reply).toHaveAttribute('data-status', 'interrupted');
+    await expect(reply).toHaveTextContent('Let me think about');
+    await expect(reply).toHaveTextContent('Reply stopped arriving.');
+  },
+};

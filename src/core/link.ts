@@ -181,7 +181,8 @@ export function stepLink(
     case 'tick':
       return tick(state, event.now, policy);
     case 'network-offline':
-      if (state.phase === 'idle' || state.phase === 'unauthorized') return state;
+      if (state.phase === 'idle' || state.phase === 'unauthorized' || state.phase === 'offline')
+        return state;
       return { ...dropSocket(state), phase: 'offline' };
     case 'network-online':
       // The network is back: whatever failed before may work now, so start counting afresh.
@@ -191,7 +192,9 @@ export function stepLink(
       // A socket that looks open may have died while the network was away: check it.
       return state.phase === 'open' ? sendPing(state, event.now) : state;
     case 'page-visible':
-      if (state.phase === 'waiting' || state.phase === 'stopped') return connectNow(state);
+      if (state.phase === 'waiting') return connectNow(state);
+      // Coming back to a link that gave up is a fresh start, as if the user asked for it.
+      if (state.phase === 'stopped') return connectNow({ ...state, failures: 0 });
       return state.phase === 'open' ? sendPing(state, event.now) : state;
     case 'reconnect-now':
       if (state.phase === 'idle' || state.phase === 'unauthorized' || state.phase === 'connecting')
@@ -216,7 +219,11 @@ export function nextLinkDeadline(
   if (state.phase === 'waiting' && state.retryAt !== null) deadlines.push(state.retryAt);
   if (state.phase === 'open') {
     if (state.lastPingAt !== null) deadlines.push(state.lastPingAt + policy.pingIntervalMs);
-    if (state.pingSentAt !== null) deadlines.push(state.pingSentAt + policy.pingTimeoutMs);
+    // Only an unanswered ping has a watchdog: once anything arrived, its deadline is moot
+    // (and, being in the past, would otherwise make the caller tick in a busy loop).
+    if (state.pingSentAt !== null && !heardSince(state, state.pingSentAt)) {
+      deadlines.push(state.pingSentAt + policy.pingTimeoutMs);
+    }
     if (!state.healthy && state.openedAt !== null)
       deadlines.push(state.openedAt + policy.healthyAfterMs);
   }
@@ -339,16 +346,18 @@ function tick(state: LinkState, now: number, policy: LinkPolicy): LinkState {
 
 function isDead(state: LinkState, now: number, policy: LinkPolicy): boolean {
   if (state.pingSentAt === null) return false;
-  const heardSincePing = state.lastReceivedAt !== null && state.lastReceivedAt >= state.pingSentAt;
-  return !heardSincePing && now - state.pingSentAt >= policy.pingTimeoutMs;
+  return !heardSince(state, state.pingSentAt) && now - state.pingSentAt >= policy.pingTimeoutMs;
+}
+
+/** Whether any frame arrived at or after `time`. */
+function heardSince(state: LinkState, time: number): boolean {
+  return state.lastReceivedAt !== null && state.lastReceivedAt >= time;
 }
 
 function sendPing(state: LinkState, now: number): LinkState {
   // A ping already in the air stays the one the watchdog times, unless it was answered by
   // other traffic since, so a steady stream never hides a later silence.
-  const outstanding =
-    state.pingSentAt !== null &&
-    !(state.lastReceivedAt !== null && state.lastReceivedAt >= state.pingSentAt);
+  const outstanding = state.pingSentAt !== null && !heardSince(state, state.pingSentAt);
   return {
     ...state,
     pingSentAt: outstanding ? state.pingSentAt : now,
