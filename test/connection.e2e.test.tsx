@@ -323,4 +323,36 @@ describe('connection resilience against the reference server', () => {
       });
     }
   });
+
+  it('marks a reply interrupted when its tokens stop coming, keeping the partial text', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 30 });
+    const screen = await renderWidget(server, {
+      stallTimeoutMs: 300,
+      heartbeat: { intervalMs: 60_000 },
+    });
+    await connected(screen);
+    await send(screen, 'a long answer please');
+    const reply = () => screen.container.querySelector('[data-role="assistant"]');
+    await expect.poll(() => reply()?.textContent?.length ?? 0).toBeGreaterThan(20);
+    await server.fault({ fault: 'setSilent', on: true });
+    await expect
+      .poll(() => reply()?.getAttribute('data-status'), { timeout: 3_000 })
+      .toBe('interrupted');
+    expect(reply()?.textContent).toContain('Reply stopped arriving.');
+    expect(reply()?.textContent).toContain('You asked');
+  });
+
+  it('reports each status change to onStatusChange', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const statuses: string[] = [];
+    const screen = await renderWidget(server, {
+      onStatusChange: (status) => statuses.push(status),
+    });
+    await connected(screen);
+    await server.fault({ fault: 'dropAll' });
+    await expect.poll(() => statuses.filter((status) => status === 'open').length).toBe(2);
+    expect(statuses[0]).toBe('connecting');
+    expect(statuses).toContain('reconnecting');
+    expect(statuses.at(-1)).toBe('open');
+  });
 });

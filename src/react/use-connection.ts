@@ -281,6 +281,9 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
   const { getWebSocket } = useWebSocket(socketUrl, socketOptions);
   const getWebSocketRef = useLatest(getWebSocket);
 
+  // Subscribed before the link starts, so the host hears the very first status too.
+  useStatusCallback(store, latest);
+
   const hasCredentials = Boolean(options.token) || options.getToken !== undefined;
   // Start (again) whenever what the socket is for changes: a new token or another server.
   // biome-ignore lint/correctness/useExhaustiveDependencies: token and url are read through `latest` when the socket is prepared; listing them here is what restarts the link when they change.
@@ -295,7 +298,6 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
   useNetworkAndPageEvents(dispatch);
   useReconnectRequests(store, dispatch);
   useStallChecks(store, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
-  useStatusCallback(store, latest);
 
   useEffect(
     () => () => {
