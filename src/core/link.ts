@@ -45,6 +45,8 @@ export interface LinkPolicy extends BackoffOptions {
   maxAttempts: number;
   /** A connection open this long counts as healthy and resets the failure count. */
   healthyAfterMs: number;
+  /** An attempt that has not opened after this long is abandoned and counted as failed. */
+  connectTimeoutMs: number;
   /** How often to ping while open. */
   pingIntervalMs: number;
   /** How long after a ping silence means the socket is dead. */
@@ -58,6 +60,7 @@ export const DEFAULT_LINK_POLICY: LinkPolicy = {
   ...DEFAULT_BACKOFF,
   maxAttempts: 10,
   healthyAfterMs: 5_000,
+  connectTimeoutMs: 15_000,
   pingIntervalMs: 30_000,
   pingTimeoutMs: 10_000,
   canRefreshToken: false,
@@ -75,6 +78,8 @@ export interface LinkState {
   socketId: number;
   /** Attempts in a row that did not give a healthy connection. */
   failures: number;
+  /** When the current attempt began (token lookup included), while `connecting`. */
+  connectingSince: number | null;
   openedAt: number | null;
   healthy: boolean;
   /** When the next attempt is due, while `waiting`. */
@@ -115,6 +120,7 @@ export function initialLinkState(): LinkState {
     phase: 'idle',
     socketId: 0,
     failures: 0,
+    connectingSince: null,
     openedAt: null,
     healthy: false,
     retryAt: null,
@@ -154,7 +160,10 @@ export function stepLink(
   switch (event.type) {
     case 'start':
       return event.hasCredentials
-        ? connectNow({ ...initialLinkState(), socketId: state.socketId, lastTickAt: event.now })
+        ? connectNow(
+            { ...initialLinkState(), socketId: state.socketId, lastTickAt: event.now },
+            event.now,
+          )
         : {
             ...initialLinkState(),
             socketId: state.socketId,
@@ -169,6 +178,7 @@ export function stepLink(
       return {
         ...state,
         phase: 'open',
+        connectingSince: null,
         openedAt: event.now,
         lastPingAt: event.now,
         lastTickAt: event.now,
@@ -187,19 +197,19 @@ export function stepLink(
     case 'network-online':
       // The network is back: whatever failed before may work now, so start counting afresh.
       if (state.phase === 'offline' || state.phase === 'waiting' || state.phase === 'stopped') {
-        return connectNow({ ...state, failures: 0 });
+        return connectNow({ ...state, failures: 0 }, event.now);
       }
       // A socket that looks open may have died while the network was away: check it.
       return state.phase === 'open' ? sendPing(state, event.now) : state;
     case 'page-visible':
-      if (state.phase === 'waiting') return connectNow(state);
+      if (state.phase === 'waiting') return connectNow(state, event.now);
       // Coming back to a link that gave up is a fresh start, as if the user asked for it.
-      if (state.phase === 'stopped') return connectNow({ ...state, failures: 0 });
+      if (state.phase === 'stopped') return connectNow({ ...state, failures: 0 }, event.now);
       return state.phase === 'open' ? sendPing(state, event.now) : state;
     case 'reconnect-now':
       if (state.phase === 'idle' || state.phase === 'unauthorized' || state.phase === 'connecting')
         return state;
-      return connectNow({ ...state, failures: 0, authRetried: false });
+      return connectNow({ ...state, failures: 0, authRetried: false }, event.now);
     case 'stop':
       return state.phase === 'idle' ? state : { ...dropSocket(state), phase: 'idle' };
     default:
@@ -217,6 +227,9 @@ export function nextLinkDeadline(
 ): number | null {
   const deadlines: number[] = [];
   if (state.phase === 'waiting' && state.retryAt !== null) deadlines.push(state.retryAt);
+  if (state.phase === 'connecting' && state.connectingSince !== null) {
+    deadlines.push(state.connectingSince + policy.connectTimeoutMs);
+  }
   if (state.phase === 'open') {
     if (state.lastPingAt !== null) deadlines.push(state.lastPingAt + policy.pingIntervalMs);
     // Only an unanswered ping has a watchdog: once anything arrived, its deadline is moot
@@ -233,10 +246,11 @@ export function nextLinkDeadline(
   return Math.min(...deadlines);
 }
 
-function connectNow(state: LinkState): LinkState {
+function connectNow(state: LinkState, now: number): LinkState {
   return {
     ...dropSocket(state),
     phase: 'connecting',
+    connectingSince: now,
     socketId: state.socketId + 1,
     authProblem: null,
   };
@@ -246,6 +260,7 @@ function connectNow(state: LinkState): LinkState {
 function dropSocket(state: LinkState): LinkState {
   return {
     ...state,
+    connectingSince: null,
     openedAt: null,
     healthy: false,
     retryAt: null,
@@ -293,7 +308,7 @@ function socketClosed(
   if (!wantsSocket(state.phase)) return state;
   if (isAuthRejection(state, code)) {
     if (policy.canRefreshToken && !state.authRetried)
-      return connectNow({ ...state, authRetried: true });
+      return connectNow({ ...state, authRetried: true }, now);
     return { ...dropSocket(state), phase: 'unauthorized', authProblem: 'rejected' };
   }
   return scheduleRetry(state, now, random, policy);
@@ -305,7 +320,10 @@ function scheduleRetry(
   random: number,
   policy: LinkPolicy,
 ): LinkState {
-  const failures = (state.healthy ? 0 : state.failures) + 1;
+  // Uptime counts even if no tick came to notice it (timers are throttled in background tabs).
+  const wasHealthy =
+    state.healthy || (state.openedAt !== null && now - state.openedAt >= policy.healthyAfterMs);
+  const failures = (wasHealthy ? 0 : state.failures) + 1;
   if (failures >= policy.maxAttempts) return { ...dropSocket(state), failures, phase: 'stopped' };
   const delay = backoffDelay(failures - 1, policy, () => random);
   return {
@@ -322,16 +340,18 @@ function tick(state: LinkState, now: number, policy: LinkPolicy): LinkState {
     state.lastTickAt !== null && now - state.lastTickAt > CLOCK_CHECK_INTERVAL_MS + CLOCK_JUMP_MS;
   let next: LinkState = state.lastTickAt === now ? state : { ...state, lastTickAt: now };
   switch (next.phase) {
+    case 'connecting':
+      // A socket stuck opening (a black-holed network) can take minutes to fail on its own.
+      // It has waited longer than any backoff already, so the next attempt starts at once.
+      if (next.connectingSince !== null && now - next.connectingSince >= policy.connectTimeoutMs) {
+        return abandonSocket(next, now, policy);
+      }
+      return next;
     case 'waiting':
       // After a sleep the backoff was waited out in spirit: try at once.
-      return slept || (next.retryAt !== null && now >= next.retryAt) ? connectNow(next) : next;
+      return slept || (next.retryAt !== null && now >= next.retryAt) ? connectNow(next, now) : next;
     case 'open':
-      if (isDead(next, now, policy)) {
-        const failures = (next.healthy ? 0 : next.failures) + 1;
-        if (failures >= policy.maxAttempts)
-          return { ...dropSocket(next), failures, phase: 'stopped' };
-        return connectNow({ ...next, failures });
-      }
+      if (isDead(next, now, policy)) return abandonSocket(next, now, policy);
       if (!next.healthy && next.openedAt !== null && now - next.openedAt >= policy.healthyAfterMs) {
         next = markHealthy(next);
       }
@@ -342,6 +362,13 @@ function tick(state: LinkState, now: number, policy: LinkPolicy): LinkState {
     default:
       return next;
   }
+}
+
+/** Gives up on the current socket as failed and opens a fresh one at once (or stops). */
+function abandonSocket(state: LinkState, now: number, policy: LinkPolicy): LinkState {
+  const failures = (state.healthy ? 0 : state.failures) + 1;
+  if (failures >= policy.maxAttempts) return { ...dropSocket(state), failures, phase: 'stopped' };
+  return connectNow({ ...state, failures }, now);
 }
 
 function isDead(state: LinkState, now: number, policy: LinkPolicy): boolean {

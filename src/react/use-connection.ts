@@ -52,6 +52,8 @@ export interface ReconnectOptions {
   maxAttempts?: number;
   /** A connection open this long counts as healthy and resets the attempt count. Default 5,000. */
   healthyAfterMs?: number;
+  /** An attempt (token lookup included) that has not opened after this long is abandoned. Default 15,000. */
+  connectTimeoutMs?: number;
 }
 
 /** Keep-alive timing. */
@@ -136,6 +138,7 @@ function policyOf(options: ChatConnectionOptions): LinkPolicy {
     maxDelayMs: reconnect.maxDelayMs ?? DEFAULT_LINK_POLICY.maxDelayMs,
     maxAttempts: reconnect.maxAttempts ?? DEFAULT_LINK_POLICY.maxAttempts,
     healthyAfterMs: reconnect.healthyAfterMs ?? DEFAULT_LINK_POLICY.healthyAfterMs,
+    connectTimeoutMs: reconnect.connectTimeoutMs ?? DEFAULT_LINK_POLICY.connectTimeoutMs,
     pingIntervalMs: heartbeat.intervalMs ?? DEFAULT_LINK_POLICY.pingIntervalMs,
     pingTimeoutMs: heartbeat.timeoutMs ?? DEFAULT_LINK_POLICY.pingTimeoutMs,
     canRefreshToken: options.getToken !== undefined,
