@@ -70,6 +70,13 @@ function Playground() {
           <ChatWidget
             key={`${choice}:${devToken.token}`}
             token={choice === 'none' ? null : devToken.token}
+            // With a valid session the page can always mint a fresh token, as an app would
+            // from its login API; chatwire asks before every (re)connect.
+            getToken={
+              choice === 'valid'
+                ? () => fetchDevToken('valid').then(({ token }) => token)
+                : undefined
+            }
             url={devToken.url}
             labels={{ title: 'chatwire demo' }}
             onProblem={(problem) => setProblems((list) => [...list, problem.message])}
