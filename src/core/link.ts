@@ -120,22 +120,27 @@ export function initialLinkState(): LinkState {
     phase: 'idle',
     socketId: 0,
     failures: 0,
-    connectingSince: null,
-    openedAt: null,
-    healthy: false,
-    retryAt: null,
-    pingSentAt: null,
-    lastPingAt: null,
+    ...NO_SOCKET,
     pingsSent: 0,
     lastReceivedAt: null,
-    framesThisSocket: 0,
-    firstFrameWasError: false,
     authRetried: false,
     authProblem: null,
     roundTripMs: null,
     lastTickAt: null,
   };
 }
+
+/** The fields that describe one socket, as they are when there is none. */
+const NO_SOCKET = {
+  connectingSince: null,
+  openedAt: null,
+  healthy: false,
+  retryAt: null,
+  pingSentAt: null,
+  lastPingAt: null,
+  framesThisSocket: 0,
+  firstFrameWasError: false,
+} as const satisfies Partial<LinkState>;
 
 /** Frames that answer something the client sent: proof the server is really serving us. */
 const ANSWER_FRAMES: ReadonlySet<ServerFrameType> = new Set([
@@ -258,17 +263,7 @@ function connectNow(state: LinkState, now: number): LinkState {
 
 /** Forgets everything about the current socket. */
 function dropSocket(state: LinkState): LinkState {
-  return {
-    ...state,
-    connectingSince: null,
-    openedAt: null,
-    healthy: false,
-    retryAt: null,
-    pingSentAt: null,
-    lastPingAt: null,
-    framesThisSocket: 0,
-    firstFrameWasError: false,
-  };
+  return { ...state, ...NO_SOCKET };
 }
 
 function receiveFrame(state: LinkState, frameType: ServerFrameType | null, now: number): LinkState {
