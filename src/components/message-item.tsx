@@ -43,8 +43,11 @@ function UserBubble({ message }: { message: UserMessage }) {
       <div
         className={cn(
           BUBBLE,
-          'cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent)',
-          message.status !== 'sent' && 'cw:opacity-70',
+          // Not (yet) delivered: an outlined bubble rather than a faded one, which would fail
+          // colour contrast.
+          message.status === 'sent'
+            ? 'cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent)'
+            : 'cw:border cw:border-dashed cw:border-(--chatwire-accent) cw:bg-(--chatwire-surface) cw:text-(--chatwire-accent)',
           classNames.userMessage,
         )}
       >
