@@ -4,7 +4,7 @@
  * `import { ChatWidget } from 'chatwire'` and `import 'chatwire/styles.css'`.
  * For a UI of your own, see `chatwire/headless`.
  */
-export { ChatPanel, type ChatPanelProps } from './components/chat-panel.tsx';
+export { ChatPanel, type ChatPanelProps, type ChatTheme } from './components/chat-panel.tsx';
 export { ChatWidget, type ChatWidgetProps, DEFAULT_SERVER_URL } from './components/chat-widget.tsx';
 export { type ChatLabels, DEFAULT_LABELS } from './components/labels.ts';
 export type { ChatClassNames, ChatPart } from './components/ui-context.tsx';

@@ -475,3 +475,49 @@ export const StalledReply: Story = {
     await expect(reply).toHaveTextContent('Reply stopped arriving.');
   },
 };
+
+export const DarkTheme: Story = {
+  render: () => (
+    <div style={{ background: '#0b0d12', padding: 12 }}>
+      <Seeded
+        events={[
+          ...conversation(),
+          frame({
+            type: 'error',
+            message: 'The assistant is overloaded. Please try again.',
+            timestamp: at(),
+          }),
+        ]}
+      >
+        <ChatPanel theme="dark" />
+      </Seeded>
+    </div>
+  ),
+  play: async ({ canvasElement }) => {
+    const root = canvasElement.querySelector<HTMLElement>('[data-slot="root"]');
+    await expect(root).toHaveAttribute('data-theme', 'dark');
+    const style = getComputedStyle(root as HTMLElement);
+    await expect(style.colorScheme).toBe('dark');
+    // The surface token resolved to its dark value, not white.
+    await expect(style.backgroundColor).not.toBe('rgb(255, 255, 255)');
+  },
+};
+
+export const RightToLeft: Story = {
+  render: () => (
+    <Seeded events={[...connected(), userSaid('user:1', 'مرحبا، كيف يمكنني المساعدة؟')]}>
+      <ChatPanel dir="rtl" labels={{ title: 'الدردشة', send: 'إرسال', messageInput: 'رسالة' }} />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const root = canvasElement.querySelector<HTMLElement>('[data-slot="root"]');
+    await expect(root).toHaveAttribute('dir', 'rtl');
+    await expect(canvas.getByRole('textbox', { name: 'رسالة' })).toBeVisible();
+    // The user's bubble sits at the inline end, which in RTL is the left.
+    const bubble = canvasElement.querySelector<HTMLElement>('[data-role="user"] > div');
+    const log = canvas.getByRole('log').getBoundingClientRect();
+    const box = bubble?.getBoundingClientRect();
+    await expect(box && box.left - log.left).toBeLessThan(log.right - (box?.right ?? 0));
+  },
+};

@@ -32,7 +32,9 @@ function BannerItem({ banner }: { banner: Banner }) {
       data-kind={banner.kind}
       className={cn(
         'cw:flex cw:items-start cw:gap-2 cw:rounded-(--chatwire-radius) cw:px-3 cw:py-2 cw:text-sm',
-        isError ? 'cw:bg-red-50 cw:text-red-900' : 'cw:bg-sky-50 cw:text-sky-900',
+        isError
+          ? 'cw:bg-(--chatwire-danger-surface) cw:text-(--chatwire-danger-text)'
+          : 'cw:bg-(--chatwire-notice-surface) cw:text-(--chatwire-notice-text)',
         classNames.banner,
       )}
     >

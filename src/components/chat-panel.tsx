@@ -15,20 +15,35 @@ export interface ChatPanelProps {
   classNames?: ChatClassNames;
   /** Replacement strings; any left out keep their English default. */
   labels?: Partial<ChatLabels>;
+  /** Colour theme: `light` (default), `dark`, or `system` to follow the user's OS setting. */
+  theme?: ChatTheme;
+  /** Text direction; `rtl` mirrors the layout for Arabic, Hebrew, Persian, … Default `ltr`. */
+  dir?: 'ltr' | 'rtl';
 }
+
+/** The widget's colour theme. */
+export type ChatTheme = 'light' | 'dark' | 'system';
 
 /**
  * The chat UI without a connection: it renders whatever chat store it is placed in
  * (`<ChatStoreProvider>`). `<ChatWidget>` wraps it with a store and a live connection;
  * on its own it suits stories, tests and apps that drive the store themselves.
  */
-export function ChatPanel({ className, classNames = {}, labels }: ChatPanelProps) {
+export function ChatPanel({
+  className,
+  classNames = {},
+  labels,
+  theme = 'light',
+  dir,
+}: ChatPanelProps) {
   const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
   return (
     <ChatUiProvider value={{ labels: merged, classNames }}>
       <section
         data-chatwire=""
         data-slot="root"
+        data-theme={theme}
+        dir={dir}
         aria-label={merged.title}
         className={cn(
           'cw:flex cw:h-full cw:min-h-80 cw:flex-col cw:overflow-hidden cw:rounded-(--chatwire-radius-panel) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:font-(family-name:--chatwire-font) cw:text-(--chatwire-text)',

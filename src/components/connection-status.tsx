@@ -83,7 +83,7 @@ export function AuthAlert() {
       data-slot="auth-alert"
       data-problem={authProblem}
       className={cn(
-        'cw:mx-3 cw:mt-2 cw:rounded-(--chatwire-radius) cw:bg-red-50 cw:px-3 cw:py-2 cw:text-sm cw:text-red-900',
+        'cw:mx-3 cw:mt-2 cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-danger-surface) cw:px-3 cw:py-2 cw:text-sm cw:text-(--chatwire-danger-text)',
         classNames.banner,
       )}
     >
