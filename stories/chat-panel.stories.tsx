@@ -342,6 +342,9 @@ export const Unauthorized: Story = {
       'Authentication failed: token expired',
     );
     await expect(canvas.getByRole('button', { name: 'Talk to a human' })).toBeDisabled();
+    const input = canvas.getByRole('textbox', { name: 'Message' });
+    await expect(input).toBeDisabled();
+    await expect(input).toHaveAccessibleDescription('Sign in to send messages.');
   },
 };
 
@@ -519,5 +522,25 @@ export const RightToLeft: Story = {
     const log = canvas.getByRole('log').getBoundingClientRect();
     const box = bubble?.getBoundingClientRect();
     await expect(box && box.left - log.left).toBeLessThan(log.right - (box?.right ?? 0));
+  },
+};
+
+export const ComposerNearLengthLimit: Story = {
+  render: () => (
+    <Seeded events={connected()}>
+      <ChatPanel maxMessageLength={20} />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const input = canvas.getByRole('textbox', { name: 'Message' });
+    await userEvent.type(input, 'fifteen chars..');
+    await expect(canvasElement.querySelector('[data-slot="character-count"]')).toBeNull();
+    await userEvent.type(input, '!!');
+    await expect(input).toHaveAccessibleDescription('3 characters left');
+    // The limit holds: typing past it adds nothing.
+    await userEvent.type(input, 'more text');
+    await expect(input).toHaveValue('fifteen chars..!!mor');
+    await expect(input).toHaveAccessibleDescription('0 characters left');
   },
 };

@@ -17,6 +17,8 @@ export interface ChatPanelProps {
   labels?: Partial<ChatLabels>;
   /** Colour theme: `light` (default), `dark`, or `system` to follow the user's OS setting. */
   theme?: ChatTheme;
+  /** The longest message a user may type, in characters. Default 4,000. */
+  maxMessageLength?: number;
   /** Text direction; `rtl` mirrors the layout for Arabic, Hebrew, Persian, … Default `ltr`. */
   dir?: 'ltr' | 'rtl';
 }
@@ -35,6 +37,7 @@ export function ChatPanel({
   labels,
   theme = 'light',
   dir,
+  maxMessageLength,
 }: ChatPanelProps) {
   const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
   return (
@@ -69,7 +72,7 @@ export function ChatPanel({
         <AuthAlert />
         <MessageList />
         <Banners />
-        <Composer />
+        <Composer maxLength={maxMessageLength} />
       </section>
     </ChatUiProvider>
   );

@@ -1,18 +1,34 @@
 import { type FormEvent, type KeyboardEvent, useId, useState } from 'react';
-import { useChatActions } from '../react/context.tsx';
+import { selectConnectionStatus } from '../core/selectors.ts';
+import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { useChatUi } from './ui-context.tsx';
+
+/** The longest message the composer accepts, in characters, unless `maxLength` says otherwise. */
+export const DEFAULT_MAX_MESSAGE_LENGTH = 4_000;
+/** The counter appears once the draft is this close to the limit. */
+const COUNTER_THRESHOLD = 0.8;
+
+/** Props of `Composer`. */
+export interface ComposerProps {
+  /** The longest message, in characters. Default 4,000. */
+  maxLength?: number;
+}
 
 /**
  * Where the user writes. Enter sends, Shift+Enter starts a new line, and Enter that confirms
  * an IME composition (Japanese, Chinese, …) does not send half a word. Messages typed while
- * disconnected are queued by the store, so the composer never has to be disabled for that.
+ * disconnected are queued by the store, so the composer stays usable then; only a missing
+ * sign-in disables it, with the reason shown.
  */
-export function Composer() {
+export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerProps) {
   const [draft, setDraft] = useState('');
   const { sendMessage } = useChatActions();
+  const isUnauthorized = useChatStore((state) => selectConnectionStatus(state) === 'unauthorized');
   const { labels, classNames } = useChatUi();
   const inputId = useId();
+  const hintId = useId();
+  const counterId = useId();
 
   const submit = () => {
     if (sendMessage(draft)) setDraft('');
@@ -26,44 +42,72 @@ export function Composer() {
     event.preventDefault();
     submit();
   };
+  const showCounter = draft.length >= maxLength * COUNTER_THRESHOLD;
 
   return (
     <form
       data-slot="composer"
       onSubmit={onSubmit}
-      className={cn(
-        'cw:flex cw:items-end cw:gap-2 cw:border-t cw:border-(--chatwire-border) cw:p-3',
-        classNames.composer,
-      )}
+      className={cn('cw:border-t cw:border-(--chatwire-border) cw:p-3', classNames.composer)}
     >
-      <label htmlFor={inputId} className="cw:sr-only">
-        {labels.messageInput}
-      </label>
-      <textarea
-        id={inputId}
-        rows={1}
-        value={draft}
-        placeholder={labels.messagePlaceholder}
-        onChange={(event) => setDraft(event.target.value)}
-        onKeyDown={onKeyDown}
-        className={cn(
-          'cw:field-sizing-content cw:max-h-40 cw:min-h-9 cw:flex-1 cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-3 cw:py-2 cw:text-sm cw:text-(--chatwire-text)',
-          'cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-1 cw:focus-visible:outline-(--chatwire-accent)',
-          classNames.input,
-        )}
-      />
-      <button
-        type="submit"
-        disabled={draft.trim() === ''}
-        className={cn(
-          'cw:h-9 cw:cursor-pointer cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-accent) cw:px-4 cw:text-sm cw:font-medium cw:text-(--chatwire-on-accent)',
-          'cw:disabled:cursor-default cw:disabled:opacity-50',
-          'cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
-          classNames.sendButton,
-        )}
-      >
-        {labels.send}
-      </button>
+      {isUnauthorized && (
+        <p id={hintId} className="cw:m-0 cw:mb-2 cw:text-xs cw:text-(--chatwire-muted)">
+          {labels.composerSignInRequired}
+        </p>
+      )}
+      <div className="cw:flex cw:items-end cw:gap-2">
+        <label htmlFor={inputId} className="cw:sr-only">
+          {labels.messageInput}
+        </label>
+        <textarea
+          id={inputId}
+          rows={1}
+          value={draft}
+          maxLength={maxLength}
+          disabled={isUnauthorized}
+          // Described by the sign-in hint and the counter when they show; the counter is not a
+          // live region, so it is read on request rather than at every keystroke.
+          aria-describedby={
+            [isUnauthorized && hintId, showCounter && counterId].filter(Boolean).join(' ') ||
+            undefined
+          }
+          placeholder={labels.messagePlaceholder}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={onKeyDown}
+          className={cn(
+            'cw:field-sizing-content cw:max-h-40 cw:min-h-9 cw:flex-1 cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-3 cw:py-2 cw:text-sm cw:text-(--chatwire-text)',
+            'cw:disabled:cursor-not-allowed cw:disabled:bg-(--chatwire-hover)',
+            'cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-1 cw:focus-visible:outline-(--chatwire-accent)',
+            classNames.input,
+          )}
+        />
+        <button
+          type="submit"
+          disabled={draft.trim() === '' || isUnauthorized}
+          className={cn(
+            'cw:h-9 cw:cursor-pointer cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-accent) cw:px-4 cw:text-sm cw:font-medium cw:text-(--chatwire-on-accent)',
+            'cw:disabled:cursor-default cw:disabled:opacity-50',
+            'cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
+            classNames.sendButton,
+          )}
+        >
+          {labels.send}
+        </button>
+      </div>
+      {showCounter && (
+        <p
+          id={counterId}
+          data-slot="character-count"
+          className={cn(
+            'cw:m-0 cw:mt-1 cw:text-end cw:text-xs',
+            draft.length >= maxLength
+              ? 'cw:text-(--chatwire-danger-text)'
+              : 'cw:text-(--chatwire-muted)',
+          )}
+        >
+          {labels.charactersLeft(maxLength - draft.length)}
+        </p>
+      )}
     </form>
   );
 }

@@ -23,6 +23,10 @@ export interface ChatLabels {
   /** The visible countdown while waiting to reconnect. */
   reconnectingIn: (seconds: number) => string;
   sessionExpired: string;
+  /** Shown above the disabled composer while the user is not signed in. */
+  composerSignInRequired: string;
+  /** The counter shown as a message nears the length limit. */
+  charactersLeft: (count: number) => string;
   sessionExpiredAlert: string;
   signInRejectedAlert: string;
   emptyConversation: string;
@@ -51,6 +55,8 @@ export const DEFAULT_LABELS: ChatLabels = {
   reconnectNow: 'Reconnect now',
   reconnectingIn: (seconds) => `Reconnecting in ${seconds}s`,
   sessionExpired: 'Session expired',
+  composerSignInRequired: 'Sign in to send messages.',
+  charactersLeft: (count) => (count === 1 ? '1 character left' : `${count} characters left`),
   sessionExpiredAlert: 'Your session has expired. Sign in again to keep chatting.',
   signInRejectedAlert:
     'The chat server did not accept your sign-in. Sign in again to keep chatting.',
