@@ -262,6 +262,37 @@ export const EscalationAcknowledged: Story = {
 };
 
 export const EscalatingByClick: Story = {
+  render: () => {
+    const sent: unknown[] = [];
+    return (
+      <div>
+        <Seeded events={conversation()} sent={sent}>
+          <ChatPanel />
+        </Seeded>
+        <SentFrames sent={sent} />
+      </div>
+    );
+  },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const button = canvas.getByRole('button', { name: 'Talk to a human' });
+    await userEvent.click(button);
+    await expect(button).toHaveAttribute('aria-expanded', 'true');
+    const reason = canvas.getByRole('textbox', { name: 'What do you need help with? (optional)' });
+    await expect(reason).toHaveFocus();
+    await userEvent.type(reason, 'Billing question');
+    await userEvent.click(canvas.getByRole('button', { name: 'Ask for a person' }));
+    const requested = canvas.getByRole('button', { name: 'Asking for a person…' });
+    await expect(requested).toBeDisabled();
+    await expect(requested).toHaveAttribute('data-state', 'requested');
+    await userEvent.click(canvas.getByRole('button', { name: 'Show sent frames' }));
+    await expect(canvas.getByTestId('sent-frames')).toHaveTextContent(
+      '"type":"human-escalation","reason":"Billing question"',
+    );
+  },
+};
+
+export const EscalationCancelledWithEscape: Story = {
   render: () => (
     <Seeded events={conversation()}>
       <ChatPanel />
@@ -269,8 +300,25 @@ export const EscalatingByClick: Story = {
   ),
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await userEvent.click(canvas.getByRole('button', { name: 'Talk to a human' }));
-    await expect(canvas.getByRole('button', { name: 'Asking for a person…' })).toBeDisabled();
+    const button = canvas.getByRole('button', { name: 'Talk to a human' });
+    await userEvent.click(button);
+    await userEvent.keyboard('{Escape}');
+    await expect(canvas.queryByRole('group')).toBeNull();
+    await expect(button).toHaveFocus();
+    await expect(button).toHaveAttribute('data-state', 'idle');
+  },
+};
+
+export const WithoutEscalation: Story = {
+  render: () => (
+    <Seeded events={conversation()}>
+      <ChatPanel showEscalation={false} />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    await expect(
+      within(canvasElement).queryByRole('button', { name: 'Talk to a human' }),
+    ).toBeNull();
   },
 };
 

@@ -45,6 +45,7 @@ describe('ChatWidget against the reference server', () => {
 
     const escalate = screen.getByRole('button', { name: 'Talk to a human' });
     await escalate.click();
+    await screen.getByRole('button', { name: 'Ask for a person' }).click();
     await expect.element(screen.getByText('A human agent will contact you soon.')).toBeVisible();
     await expect
       .element(screen.getByRole('button', { name: 'A person is on the way' }))

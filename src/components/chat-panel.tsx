@@ -17,6 +17,8 @@ export interface ChatPanelProps {
   labels?: Partial<ChatLabels>;
   /** Colour theme: `light` (default), `dark`, or `system` to follow the user's OS setting. */
   theme?: ChatTheme;
+  /** Whether to offer "Talk to a human". Default true. */
+  showEscalation?: boolean;
   /** The longest message a user may type, in characters. Default 4,000. */
   maxMessageLength?: number;
   /** Text direction; `rtl` mirrors the layout for Arabic, Hebrew, Persian, … Default `ltr`. */
@@ -38,6 +40,7 @@ export function ChatPanel({
   theme = 'light',
   dir,
   maxMessageLength,
+  showEscalation = true,
 }: ChatPanelProps) {
   const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
   return (
@@ -67,7 +70,7 @@ export function ChatPanel({
             </h2>
             <ConnectionStatus />
           </div>
-          <EscalationButton />
+          {showEscalation && <EscalationButton />}
         </header>
         <AuthAlert />
         <MessageList />

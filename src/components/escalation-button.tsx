@@ -1,35 +1,119 @@
+import { type KeyboardEvent, useId, useRef, useState } from 'react';
 import { selectConnectionStatus, selectEscalationStatus } from '../core/selectors.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { useChatUi } from './ui-context.tsx';
 
-/** "Talk to a human": asks the server for a person, once, and shows how far that got. */
+const BUTTON =
+  'cw:cursor-pointer cw:rounded-(--chatwire-radius) cw:px-2.5 cw:py-1 cw:text-xs cw:font-medium cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)';
+
+/**
+ * "Talk to a human": a small confirm with an optional reason, then one `human-escalation`
+ * frame. Once asked, the button stays off (a second request would only page a second
+ * person) and shows how far the hand-over got.
+ */
 export function EscalationButton() {
   const escalation = useChatStore(selectEscalationStatus);
   const isOpen = useChatStore((state) => selectConnectionStatus(state) === 'open');
-  const { requestHuman } = useChatActions();
   const { labels, classNames } = useChatUi();
+  const [isConfirming, setIsConfirming] = useState(false);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const confirmId = useId();
   const label = {
     idle: labels.talkToHuman,
     requested: labels.humanRequested,
     acknowledged: labels.humanAcknowledged,
   }[escalation];
+
+  const close = () => {
+    setIsConfirming(false);
+    buttonRef.current?.focus();
+  };
+
   return (
-    <button
-      type="button"
-      data-slot="escalation-button"
-      data-state={escalation}
-      // Once asked, asking again would only page a second person: the button stays off.
-      disabled={escalation !== 'idle' || !isOpen}
-      onClick={() => requestHuman()}
-      className={cn(
-        'cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:px-2.5 cw:py-1 cw:text-xs cw:font-medium',
-        'cw:cursor-pointer cw:hover:bg-(--chatwire-hover) cw:disabled:cursor-default cw:disabled:opacity-60 cw:disabled:hover:bg-transparent',
-        'cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
-        classNames.escalationButton,
-      )}
+    <div data-slot="escalation" className="cw:relative">
+      <button
+        ref={buttonRef}
+        type="button"
+        data-slot="escalation-button"
+        data-state={escalation}
+        aria-expanded={escalation === 'idle' ? isConfirming : undefined}
+        aria-controls={isConfirming ? confirmId : undefined}
+        disabled={escalation !== 'idle' || !isOpen}
+        onClick={() => setIsConfirming((open) => !open)}
+        className={cn(
+          BUTTON,
+          'cw:border cw:border-(--chatwire-border) cw:hover:bg-(--chatwire-hover) cw:disabled:cursor-default cw:disabled:opacity-60 cw:disabled:hover:bg-transparent',
+          classNames.escalationButton,
+        )}
+      >
+        {label}
+      </button>
+      {isConfirming && escalation === 'idle' && <EscalationConfirm id={confirmId} onDone={close} />}
+    </div>
+  );
+}
+
+function EscalationConfirm({ id, onDone }: { id: string; onDone: () => void }) {
+  const { requestHuman } = useChatActions();
+  const { labels } = useChatUi();
+  const [reason, setReason] = useState('');
+  const reasonId = useId();
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      onDone();
+    }
+  };
+  const confirm = () => {
+    requestHuman(reason.trim() || undefined);
+    onDone();
+  };
+
+  return (
+    <fieldset
+      id={id}
+      data-slot="escalation-confirm"
+      onKeyDown={onKeyDown}
+      className="cw:absolute cw:end-0 cw:top-full cw:z-10 cw:mt-2 cw:w-64 cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:p-3 cw:text-sm cw:shadow-lg"
     >
-      {label}
-    </button>
+      <legend className="cw:float-left cw:mb-2 cw:p-0 cw:font-medium">
+        {labels.escalationQuestion}
+      </legend>
+      <label
+        htmlFor={reasonId}
+        className="cw:clear-both cw:mb-1 cw:block cw:text-xs cw:text-(--chatwire-muted)"
+      >
+        {labels.escalationReason}
+      </label>
+      <textarea
+        id={reasonId}
+        rows={2}
+        maxLength={500}
+        value={reason}
+        // Focus moves into the confirm as it opens, so a keyboard user can type at once.
+        // biome-ignore lint/a11y/noAutofocus: the confirm was opened on purpose by this user
+        autoFocus
+        onChange={(event) => setReason(event.target.value)}
+        className="cw:w-full cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-2 cw:py-1 cw:text-sm cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
+      />
+      <div className="cw:mt-2 cw:flex cw:justify-end cw:gap-2">
+        <button
+          type="button"
+          onClick={onDone}
+          className={cn(BUTTON, 'cw:hover:bg-(--chatwire-hover)')}
+        >
+          {labels.cancel}
+        </button>
+        <button
+          type="button"
+          onClick={confirm}
+          className={cn(BUTTON, 'cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent)')}
+        >
+          {labels.escalationConfirm}
+        </button>
+      </div>
+    </fieldset>
   );
 }

@@ -11,6 +11,10 @@ export interface ChatLabels {
   humanRequested: string;
   humanAcknowledged: string;
   dismiss: string;
+  cancel: string;
+  escalationQuestion: string;
+  escalationReason: string;
+  escalationConfirm: string;
   you: string;
   assistant: string;
   notice: string;
@@ -44,6 +48,10 @@ export const DEFAULT_LABELS: ChatLabels = {
   humanRequested: 'Asking for a person…',
   humanAcknowledged: 'A person is on the way',
   dismiss: 'Dismiss',
+  cancel: 'Cancel',
+  escalationQuestion: 'Ask a person to join this chat?',
+  escalationReason: 'What do you need help with? (optional)',
+  escalationConfirm: 'Ask for a person',
   you: 'You',
   assistant: 'Assistant',
   notice: 'Notice',
