@@ -592,3 +592,82 @@ export const ComposerNearLengthLimit: Story = {
     await expect(input).toHaveAccessibleDescription('0 characters left');
   },
 };
+
+export const TypingIndicator: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Hello?'),
+        ...assistantSaid('msg_wait', '', false),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const reply = canvasElement.querySelector('[data-role="assistant"]');
+    await expect(reply).toHaveAttribute('data-status', 'streaming');
+    await expect(reply?.querySelector('[data-slot="typing-indicator"]')).toBeVisible();
+  },
+};
+
+const longConversation = (): ChatEvent[] => [
+  ...connected(),
+  ...Array.from({ length: 25 }, (_, index) => [
+    userSaid(`user:${index}`, `Question number ${index + 1}?`),
+    ...assistantSaid(
+      `msg_long_${index}`,
+      `Answer number ${index + 1}, with a few more words to wrap.`,
+    ),
+  ]).flat(),
+];
+
+/** A long conversation plus a button that plays the server sending one more reply. */
+function LongConversationWithIncoming() {
+  const [store] = useState(() => seededStore(longConversation()));
+  const [replies, setReplies] = useState(0);
+  const receiveReply = () => {
+    const messageId = `msg_incoming_${replies}`;
+    const send = (payload: object) =>
+      store.actions.receive(JSON.stringify({ ...payload, messageId, timestamp: at() }));
+    send({ type: 'stream-start' });
+    send({ type: 'stream-token', token: 'A reply that arrived while you were reading.' });
+    send({ type: 'stream-end' });
+    setReplies((count) => count + 1);
+  };
+  return (
+    <div>
+      <StoryFrame store={store}>
+        <ChatPanel />
+      </StoryFrame>
+      <button type="button" onClick={receiveReply} style={{ marginTop: 8 }}>
+        Receive a reply
+      </button>
+    </div>
+  );
+}
+
+export const LongConversationWithNewMessagesPill: Story = {
+  render: () => <LongConversationWithIncoming />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const log = canvas.getByRole('log');
+    // Starts at the latest message.
+    await waitFor(() =>
+      expect(log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(30),
+    );
+    log.scrollTop = 0;
+    log.dispatchEvent(new Event('scroll'));
+    await userEvent.click(canvas.getByRole('button', { name: 'Receive a reply' }));
+    await userEvent.click(canvas.getByRole('button', { name: 'Receive a reply' }));
+    // Reading further up is never interrupted: the view stays put and a pill counts the news.
+    await expect(log.scrollTop).toBe(0);
+    const pill = await canvas.findByRole('button', { name: '2 new messages ↓' });
+    await userEvent.click(pill);
+    await waitFor(() =>
+      expect(log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(30),
+    );
+    await waitFor(() => expect(canvas.queryByRole('button', { name: /new message/ })).toBeNull());
+  },
+};

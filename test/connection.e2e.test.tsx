@@ -333,7 +333,12 @@ describe('connection resilience against the reference server', () => {
     await connected(screen);
     await send(screen, 'a long answer please');
     const reply = () => screen.container.querySelector('[data-role="assistant"]');
-    await expect.poll(() => reply()?.textContent?.length ?? 0).toBeGreaterThan(20);
+    const tokensSent = (frames: Awaited<ReturnType<typeof server.frames>>) =>
+      frames.sent.filter(({ frame }) => frame.type === 'stream-token').length;
+    await waitForValue(
+      () => server.frames(),
+      (frames) => tokensSent(frames) >= 3,
+    );
     await server.fault({ fault: 'setSilent', on: true });
     await expect
       .poll(() => reply()?.getAttribute('data-status'), { timeout: 3_000 })

@@ -34,6 +34,10 @@ export interface ChatLabels {
   sessionExpiredAlert: string;
   signInRejectedAlert: string;
   emptyConversation: string;
+  /** The pill shown while the user reads further up and messages arrive. */
+  newMessages: (count: number) => string;
+  /** Read to screen readers while a reply has started but no text has come yet. */
+  assistantTyping: string;
   connection: Record<ConnectionStatus, string>;
 }
 
@@ -69,6 +73,8 @@ export const DEFAULT_LABELS: ChatLabels = {
   signInRejectedAlert:
     'The chat server did not accept your sign-in. Sign in again to keep chatting.',
   emptyConversation: 'Ask anything to get started.',
+  newMessages: (count) => (count === 1 ? '1 new message ↓' : `${count} new messages ↓`),
+  assistantTyping: 'Assistant is typing',
   connection: {
     idle: 'Not connected',
     connecting: 'Connecting…',

@@ -37,7 +37,7 @@ function UserBubble({ message }: { message: UserMessage }) {
       data-slot="message"
       data-role="user"
       data-status={message.status}
-      className={cn('cw:flex cw:flex-col cw:items-end', classNames.message)}
+      className={cn('cw:group cw:flex cw:flex-col cw:items-end', classNames.message)}
     >
       <span className="cw:sr-only">{labels.you}:</span>
       <div
@@ -53,6 +53,7 @@ function UserBubble({ message }: { message: UserMessage }) {
       >
         {message.text}
       </div>
+      <Timestamp at={message.createdAt} />
       {note && (
         <span className="cw:mt-0.5 cw:flex cw:items-center cw:gap-2 cw:text-xs cw:text-(--chatwire-muted)">
           {note}
@@ -102,7 +103,7 @@ function AssistantBubble({ message }: { message: AssistantMessage }) {
       // While busy, screen readers hold the reply back and read it once, when it completes,
       // instead of word by word.
       aria-busy={isStreaming}
-      className={cn('cw:flex cw:flex-col cw:items-start', classNames.message)}
+      className={cn('cw:group cw:flex cw:flex-col cw:items-start', classNames.message)}
     >
       <span className="cw:sr-only">{labels.assistant}:</span>
       <div
@@ -113,13 +114,15 @@ function AssistantBubble({ message }: { message: AssistantMessage }) {
         )}
       >
         {message.text}
-        {isStreaming && (
+        {isStreaming && message.text === '' && <TypingDots label={labels.assistantTyping} />}
+        {isStreaming && message.text !== '' && (
           <span
             aria-hidden="true"
-            className="cw:ml-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
+            className="cw:ms-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
           />
         )}
       </div>
+      <Timestamp at={message.createdAt} />
       {message.status === 'interrupted' && (
         <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">
           {message.interruption === 'stalled' ? labels.replyStalled : labels.replyInterrupted}
@@ -145,5 +148,39 @@ function SystemNotice({ message }: { message: SystemMessage }) {
       <span className="cw:sr-only">{labels.notice}:</span>
       {message.text}
     </li>
+  );
+}
+
+/** Three bouncing dots while a reply has started but no text has arrived yet. */
+function TypingDots({ label }: { label: string }) {
+  return (
+    <span data-slot="typing-indicator" className="cw:inline-flex cw:items-center cw:gap-1 cw:py-1">
+      <span className="cw:sr-only">{label}</span>
+      {[0, 150, 300].map((delay) => (
+        <span
+          key={delay}
+          aria-hidden="true"
+          style={{ animationDelay: `${delay}ms` }}
+          className="cw:size-1.5 cw:animate-bounce cw:rounded-full cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
+        />
+      ))}
+    </span>
+  );
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+
+/** When a message was sent: read by screen readers, shown on hover or keyboard focus. */
+function Timestamp({ at }: { at: string }) {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return null;
+  return (
+    <time
+      dateTime={at}
+      data-slot="timestamp"
+      className="cw:mt-0.5 cw:h-4 cw:text-[0.6875rem] cw:text-(--chatwire-muted) cw:opacity-0 cw:transition-opacity cw:group-hover:opacity-100 cw:group-focus-within:opacity-100 cw:motion-reduce:transition-none"
+    >
+      {timeFormat.format(date)}
+    </time>
   );
 }

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { selectMessageIds } from '../core/selectors.ts';
 import { useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
@@ -8,40 +8,63 @@ import { useStickToBottom } from './use-stick-to-bottom.ts';
 
 /**
  * The transcript. It re-renders only when a message is added: each message subscribes to
- * its own entry, so a streamed token re-renders just the reply it belongs to.
+ * its own entry, so a streamed token re-renders just the reply it belongs to. While the user
+ * reads further up, new messages are counted in a "new messages" pill that jumps back down.
  */
 export function MessageList() {
   const messageIds = useChatStore(selectMessageIds);
   const { labels, classNames } = useChatUi();
   const scrollerRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLOListElement>(null);
-  useStickToBottom(scrollerRef, contentRef);
+  const { isAtBottom, scrollToBottom } = useStickToBottom(scrollerRef, contentRef);
+  const unread = useUnreadWhileAway(messageIds.length, isAtBottom);
 
   return (
-    <div
-      ref={scrollerRef}
-      role="log"
-      aria-label={labels.conversation}
-      aria-live="polite"
-      data-slot="message-list"
-      // Scrollable regions must be reachable by keyboard to be scrolled without a mouse.
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log needs keyboard focus
-      tabIndex={0}
-      className={cn(
-        'cw:min-h-0 cw:flex-1 cw:overflow-y-auto cw:px-3 cw:py-3 cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
-        classNames.messageList,
+    <div className="cw:relative cw:flex cw:min-h-0 cw:flex-1 cw:flex-col">
+      <div
+        ref={scrollerRef}
+        role="log"
+        aria-label={labels.conversation}
+        aria-live="polite"
+        data-slot="message-list"
+        // Scrollable regions must be reachable by keyboard to be scrolled without a mouse.
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log needs keyboard focus
+        tabIndex={0}
+        className={cn(
+          'cw:min-h-0 cw:flex-1 cw:overflow-y-auto cw:overscroll-contain cw:px-3 cw:py-3 cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
+          classNames.messageList,
+        )}
+      >
+        {messageIds.length === 0 && (
+          <p className="cw:py-8 cw:text-center cw:text-sm cw:text-(--chatwire-muted)">
+            {labels.emptyConversation}
+          </p>
+        )}
+        <ol ref={contentRef} className="cw:m-0 cw:flex cw:list-none cw:flex-col cw:gap-2 cw:p-0">
+          {messageIds.map((id) => (
+            <MessageItem key={id} id={id} />
+          ))}
+        </ol>
+      </div>
+      {unread > 0 && (
+        <button
+          type="button"
+          data-slot="new-messages"
+          onClick={scrollToBottom}
+          className="cw:absolute cw:bottom-2 cw:left-1/2 cw:-translate-x-1/2 cw:cursor-pointer cw:rounded-full cw:bg-(--chatwire-accent) cw:px-3 cw:py-1 cw:text-xs cw:font-medium cw:text-(--chatwire-on-accent) cw:shadow-md cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)"
+        >
+          {labels.newMessages(unread)}
+        </button>
       )}
-    >
-      {messageIds.length === 0 && (
-        <p className="cw:py-8 cw:text-center cw:text-sm cw:text-(--chatwire-muted)">
-          {labels.emptyConversation}
-        </p>
-      )}
-      <ol ref={contentRef} className="cw:m-0 cw:flex cw:list-none cw:flex-col cw:gap-2 cw:p-0">
-        {messageIds.map((id) => (
-          <MessageItem key={id} id={id} />
-        ))}
-      </ol>
     </div>
   );
+}
+
+/** How many messages arrived since the user scrolled away from the bottom. */
+function useUnreadWhileAway(messageCount: number, isAtBottom: boolean): number {
+  const [countWhenLeft, setCountWhenLeft] = useState<number | null>(null);
+  useEffect(() => {
+    setCountWhenLeft(isAtBottom ? null : (previous) => previous ?? messageCount);
+  }, [isAtBottom, messageCount]);
+  return countWhenLeft === null ? 0 : Math.max(0, messageCount - countWhenLeft);
 }

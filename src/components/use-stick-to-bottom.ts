@@ -1,18 +1,28 @@
-import { type RefObject, useEffect, useRef } from 'react';
+import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 
 /** How close to the bottom, in px, still counts as "reading the latest". */
 const BOTTOM_SLACK_PX = 24;
 
+/** What `useStickToBottom` tells the transcript. */
+export interface StickToBottom {
+  /** Whether the user is reading the latest (and so the view follows new content). */
+  isAtBottom: boolean;
+  /** Scrolls to the latest and follows again. */
+  scrollToBottom: () => void;
+}
+
 /**
  * Keeps a scroll container pinned to its bottom while its content grows (a streaming reply,
- * a new message), but only while the user is already at the bottom: scrolling up to read
- * is never undone.
+ * a new message), but only while the user is already there: once they scroll up to read,
+ * nothing moves under them until they come back. Scrolling happens in a ResizeObserver
+ * callback, at most once per frame, never as a forced layout per token.
  */
 export function useStickToBottom(
   scrollerRef: RefObject<HTMLElement | null>,
   contentRef: RefObject<HTMLElement | null>,
-): void {
+): StickToBottom {
   const isPinned = useRef(true);
+  const [isAtBottom, setIsAtBottom] = useState(true);
 
   useEffect(() => {
     const scroller = scrollerRef.current;
@@ -21,6 +31,7 @@ export function useStickToBottom(
     const onScroll = () => {
       const distance = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
       isPinned.current = distance <= BOTTOM_SLACK_PX;
+      setIsAtBottom(isPinned.current);
     };
     const observer = new ResizeObserver(() => {
       if (isPinned.current) scroller.scrollTop = scroller.scrollHeight;
@@ -32,4 +43,21 @@ export function useStickToBottom(
       observer.disconnect();
     };
   }, [scrollerRef, contentRef]);
+
+  const scrollToBottom = useCallback(() => {
+    const scroller = scrollerRef.current;
+    if (!scroller) return;
+    isPinned.current = true;
+    setIsAtBottom(true);
+    scroller.scrollTo({
+      top: scroller.scrollHeight,
+      behavior: prefersReducedMotion() ? 'auto' : 'smooth',
+    });
+  }, [scrollerRef]);
+
+  return { isAtBottom, scrollToBottom };
+}
+
+function prefersReducedMotion(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
