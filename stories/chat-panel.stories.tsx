@@ -5,8 +5,10 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useEffect, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { ChatLauncher } from '../src/components/chat-launcher.tsx';
 import { ChatPanel } from '../src/components/chat-panel.tsx';
 import type { ChatEvent } from '../src/core/reduce.ts';
+import { ChatStoreProvider } from '../src/react/context.tsx';
 import {
   assistantSaid,
   at,
@@ -669,5 +671,54 @@ export const LongConversationWithNewMessagesPill: Story = {
       expect(log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(30),
     );
     await waitFor(() => expect(canvas.queryByRole('button', { name: /new message/ })).toBeNull());
+  },
+};
+
+/** The launcher around a seeded panel, with a button that plays a reply arriving. */
+function LauncherWithIncoming() {
+  const [store] = useState(() => seededStore(conversation()));
+  const [count, setCount] = useState(0);
+  const receiveReply = () => {
+    const messageId = `msg_badge_${count}`;
+    const send = (payload: object) =>
+      store.actions.receive(JSON.stringify({ ...payload, messageId, timestamp: at() }));
+    send({ type: 'stream-start' });
+    send({ type: 'stream-token', token: 'Here is the answer you were waiting for.' });
+    send({ type: 'stream-end' });
+    setCount((value) => value + 1);
+  };
+  return (
+    <ChatStoreProvider store={store}>
+      <button type="button" onClick={receiveReply}>
+        Receive a reply
+      </button>
+      <ChatLauncher>
+        <ChatPanel />
+      </ChatLauncher>
+    </ChatStoreProvider>
+  );
+}
+
+export const Launcher: Story = {
+  render: () => <LauncherWithIncoming />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement.ownerDocument.body);
+    const launcher = canvas.getByRole('button', { name: 'Open chat' });
+    await expect(launcher).toHaveAttribute('aria-expanded', 'false');
+
+    // A reply that arrives while closed shows on the badge and in the button's name.
+    await userEvent.click(canvas.getByRole('button', { name: 'Receive a reply' }));
+    await expect(canvas.getByRole('button', { name: 'Open chat, 1 unread reply' })).toBeVisible();
+
+    await userEvent.click(launcher);
+    const dialog = canvas.getByRole('dialog', { name: 'Chat' });
+    await expect(dialog).toBeVisible();
+    await waitFor(() => expect(dialog.contains(document.activeElement)).toBe(true));
+    await expect(canvas.getByRole('button', { name: 'Open chat' })).toBeInTheDocument();
+
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(canvas.queryByRole('dialog')).toBeNull());
+    await expect(launcher).toHaveFocus();
+    await expect(launcher).toHaveAttribute('aria-expanded', 'false');
   },
 };

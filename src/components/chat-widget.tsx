@@ -4,7 +4,10 @@ import { type ChatStore, createChatStore } from '../core/store.ts';
 import { ChatStoreProvider } from '../react/context.tsx';
 import { type ChatConnectionOptions, useChatConnection } from '../react/use-connection.ts';
 import { useLatest } from '../react/use-latest.ts';
+import { ChatLauncher, type LauncherCorner } from './chat-launcher.tsx';
 import { ChatPanel, type ChatPanelProps } from './chat-panel.tsx';
+import { DEFAULT_LABELS } from './labels.ts';
+import { ChatUiProvider } from './ui-context.tsx';
 
 /** The chatbot server chatwire connects to when no `url` is given. */
 export const DEFAULT_SERVER_URL = 'ws://localhost:3001';
@@ -24,6 +27,13 @@ export interface ChatWidgetProps extends ChatPanelProps, Omit<ChatConnectionOpti
    * type, a token for a reply that never started). The widget carries on regardless.
    */
   onProblem?: (problem: Problem) => void;
+  /**
+   * `inline` (default) fills its container; `launcher` is a floating button in a corner
+   * that opens the chat in a panel, with an unread badge.
+   */
+  mode?: 'inline' | 'launcher';
+  /** Where the launcher sits, in `launcher` mode. Default `bottom-right`. */
+  launcherCorner?: LauncherCorner;
 }
 
 /**
@@ -45,6 +55,8 @@ export function ChatWidget(props: ChatWidgetProps) {
     onAuthError,
     onStatusChange,
     onProblem,
+    mode = 'inline',
+    launcherCorner,
     ...panelProps
   } = props;
   const latestOnProblem = useLatest(onProblem);
@@ -65,7 +77,20 @@ export function ChatWidget(props: ChatWidgetProps) {
   return (
     <ChatStoreProvider store={store}>
       <ChatConnection store={store} {...connection} />
-      <ChatPanel {...panelProps} />
+      {mode === 'launcher' ? (
+        <ChatUiProvider
+          value={{
+            labels: { ...DEFAULT_LABELS, ...panelProps.labels },
+            classNames: panelProps.classNames ?? {},
+          }}
+        >
+          <ChatLauncher corner={launcherCorner} theme={panelProps.theme}>
+            <ChatPanel {...panelProps} />
+          </ChatLauncher>
+        </ChatUiProvider>
+      ) : (
+        <ChatPanel {...panelProps} />
+      )}
     </ChatStoreProvider>
   );
 }

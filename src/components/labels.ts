@@ -3,6 +3,9 @@ import type { ConnectionStatus } from '../core/state.ts';
 /** Every string chatwire shows, so a host app can translate or reword them. */
 export interface ChatLabels {
   title: string;
+  openChat: string;
+  /** The launcher's name when replies arrived while it was closed. */
+  openChatUnread: (count: number) => string;
   conversation: string;
   messageInput: string;
   messagePlaceholder: string;
@@ -44,6 +47,8 @@ export interface ChatLabels {
 /** English defaults for `ChatLabels`. */
 export const DEFAULT_LABELS: ChatLabels = {
   title: 'Chat',
+  openChat: 'Open chat',
+  openChatUnread: (count) => `Open chat, ${count} unread ${count === 1 ? 'reply' : 'replies'}`,
   conversation: 'Conversation',
   messageInput: 'Message',
   messagePlaceholder: 'Type a message…',

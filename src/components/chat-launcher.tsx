@@ -1,0 +1,142 @@
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import type { ChatState } from '../core/state.ts';
+import { useChatStoreApi } from '../react/context.tsx';
+import type { ChatTheme } from './chat-panel.tsx';
+import { cn } from './class-names.ts';
+import { useChatUi } from './ui-context.tsx';
+
+/** Which corner the launcher button sits in. */
+export type LauncherCorner = 'bottom-right' | 'bottom-left';
+
+/** Props of `ChatLauncher`. */
+export interface ChatLauncherProps {
+  /** The chat panel shown when the launcher is open. */
+  children: ReactNode;
+  /** Default `bottom-right`. */
+  corner?: LauncherCorner;
+  /** Start open. Default false. */
+  defaultOpen?: boolean;
+  /** Colour theme of the button, as for the panel. */
+  theme?: ChatTheme;
+}
+
+/**
+ * A floating button that opens the chat in a panel. The panel is a modal `<dialog>`: focus
+ * moves into it and stays there, Escape closes it, and focus returns to the button. Replies
+ * that complete while it is closed are counted on an unread badge.
+ */
+export function ChatLauncher({
+  children,
+  corner = 'bottom-right',
+  defaultOpen = false,
+  theme = 'light',
+}: ChatLauncherProps) {
+  const [isOpen, setIsOpen] = useState(defaultOpen);
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const panelId = useId();
+  const unread = useUnreadReplies(isOpen);
+  const { labels } = useChatUi();
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
+    if (isOpen && !dialog.open) dialog.showModal();
+    if (!isOpen && dialog.open) dialog.close();
+  }, [isOpen]);
+
+  const side = corner === 'bottom-left' ? 'cw:left-4' : 'cw:right-4';
+  return (
+    // The button needs the widget's design tokens too, so it carries the widget root marker.
+    <div
+      data-chatwire=""
+      data-theme={theme}
+      data-slot="launcher-root"
+      data-state={isOpen ? 'open' : 'closed'}
+    >
+      <button
+        ref={buttonRef}
+        type="button"
+        data-slot="launcher"
+        aria-haspopup="dialog"
+        aria-expanded={isOpen}
+        aria-controls={panelId}
+        aria-label={unread > 0 ? labels.openChatUnread(unread) : labels.openChat}
+        onClick={() => setIsOpen(true)}
+        className={cn(
+          'cw:fixed cw:bottom-4 cw:z-[2147483000] cw:flex cw:size-14 cw:cursor-pointer cw:items-center cw:justify-center cw:rounded-full cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent) cw:shadow-lg',
+          'cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
+          side,
+        )}
+      >
+        <svg
+          aria-hidden="true"
+          viewBox="0 0 24 24"
+          className="cw:size-6"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+        >
+          <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12Z" strokeLinejoin="round" />
+        </svg>
+        {unread > 0 && (
+          <span
+            aria-hidden="true"
+            data-slot="unread-badge"
+            className="cw:absolute cw:-top-1 cw:-right-1 cw:flex cw:h-5 cw:min-w-5 cw:items-center cw:justify-center cw:rounded-full cw:bg-(--chatwire-danger-text) cw:px-1 cw:text-xs cw:font-semibold cw:text-white"
+          >
+            {unread > 99 ? '99+' : unread}
+          </span>
+        )}
+      </button>
+      <dialog
+        ref={dialogRef}
+        id={panelId}
+        aria-label={labels.title}
+        // Escape (the dialog's own `cancel`) and any other close keep React's state in step;
+        // the browser returns focus to the launcher button.
+        onClose={() => setIsOpen(false)}
+        // The browser closes a modal dialog on a trusted Escape; handling it here as well
+        // keeps scripted keyboards (and inner widgets that stop Escape) consistent.
+        onKeyDown={(event) => {
+          if (event.key === 'Escape' && !event.defaultPrevented) {
+            event.preventDefault();
+            dialogRef.current?.close();
+          }
+        }}
+        className={cn(
+          'cw:fixed cw:top-auto cw:bottom-20 cw:m-0 cw:h-[min(640px,calc(100dvh-7rem))] cw:w-[min(400px,calc(100vw-2rem))] cw:overflow-visible cw:bg-transparent cw:p-0 cw:backdrop:bg-transparent',
+          corner === 'bottom-left' ? 'cw:left-4 cw:right-auto' : 'cw:right-4 cw:left-auto',
+        )}
+      >
+        {isOpen && children}
+      </dialog>
+    </div>
+  );
+}
+
+/** Completed replies that arrived while the panel was closed; reset when it opens. */
+function useUnreadReplies(isOpen: boolean): number {
+  const store = useChatStoreApi();
+  const [unread, setUnread] = useState(0);
+  useEffect(() => {
+    if (isOpen) {
+      setUnread(0);
+      return;
+    }
+    return store.subscribe((state, previous) => {
+      const finished = countCompleted(state) - countCompleted(previous);
+      if (finished > 0) setUnread((count) => count + finished);
+    });
+  }, [store, isOpen]);
+  return unread;
+}
+
+function countCompleted(state: ChatState): number {
+  let count = 0;
+  for (const id of state.messageIds) {
+    const message = state.messagesById[id];
+    if (message?.role === 'assistant' && message.status === 'complete') count++;
+  }
+  return count;
+}
