@@ -86,6 +86,7 @@ export {
   type ChatStoreOptions,
   createChatStore,
   DEFAULT_ESCALATION_REASON,
+  DEFAULT_MAX_MESSAGE_LENGTH,
   type Transport,
 } from './core/store.ts';
 export { readTokenExpiry, type TokenProblem, tokenProblem } from './core/token.ts';

@@ -267,16 +267,33 @@ describe('connection resilience against the reference server', () => {
 
   it('reconnects with the new token when the token prop changes', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
-    const screen = await renderWidget(server);
+    const authErrors: string[] = [];
+    const onAuthError = (problem: string) => authErrors.push(problem);
+    const screen = await renderWidget(server, { onAuthError });
     await connected(screen);
-    const fresh = await server.mintToken(600);
-    await screen.rerender(<ChatWidget token={fresh} url={server.url} reconnect={FAST_RECONNECT} />);
+    // A token the server refuses: only if the widget really uses it does the refusal show.
+    await screen.rerender(
+      <ChatWidget
+        token="a.refused.token"
+        url={server.url}
+        reconnect={FAST_RECONNECT}
+        onAuthError={onAuthError}
+      />,
+    );
+    await expect
+      .element(screen.getByRole('status').filter({ hasText: 'Sign-in required' }))
+      .toBeVisible();
+    expect(authErrors).toEqual(['rejected']);
+    // And back to a good one.
+    await screen.rerender(
+      <ChatWidget token={server.token} url={server.url} reconnect={FAST_RECONNECT} />,
+    );
+    await connected(screen);
     const frames = await waitForValue(
       () => server.frames(),
-      (f) => f.attempts === 2 && f.openConnections === 1,
+      (f) => f.openConnections === 1,
     );
-    expect(frames.openConnections).toBe(1);
-    await connected(screen);
+    expect(frames.attempts).toBe(3);
   });
 
   it('leaves no socket and no timer behind after unmount', async () => {

@@ -21,6 +21,7 @@ it('exports exactly the documented runtime values from "chatwire/headless"', () 
     'DEFAULT_BACKOFF',
     'DEFAULT_ESCALATION_REASON',
     'DEFAULT_LINK_POLICY',
+    'DEFAULT_MAX_MESSAGE_LENGTH',
     'DEFAULT_STALL_TIMEOUT_MS',
     'MAX_PROBLEMS',
     'apply',

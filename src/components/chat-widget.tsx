@@ -62,7 +62,11 @@ export function ChatWidget(props: ChatWidgetProps) {
   const latestOnProblem = useLatest(onProblem);
   // One store per widget, made once: two widgets on a page never share a conversation.
   const [store] = useState(() =>
-    createChatStore({ onProblem: (problem) => latestOnProblem.current?.(problem) }),
+    createChatStore({
+      onProblem: (problem) => latestOnProblem.current?.(problem),
+      // Read once: the composer and the store must agree on the limit from the start.
+      maxMessageLength: panelProps.maxMessageLength,
+    }),
   );
   const connection: ChatConnectionOptions = {
     url,

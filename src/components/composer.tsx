@@ -1,11 +1,10 @@
 import { type FormEvent, type KeyboardEvent, useId, useState } from 'react';
 import { selectConnectionStatus } from '../core/selectors.ts';
+import { DEFAULT_MAX_MESSAGE_LENGTH } from '../core/store.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { useChatUi } from './ui-context.tsx';
 
-/** The longest message the composer accepts, in characters, unless `maxLength` says otherwise. */
-export const DEFAULT_MAX_MESSAGE_LENGTH = 4_000;
 /** The counter appears once the draft is this close to the limit. */
 const COUNTER_THRESHOLD = 0.8;
 

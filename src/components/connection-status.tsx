@@ -30,7 +30,8 @@ export function ConnectionStatus() {
     status === 'unauthorized' && authProblem === 'expired'
       ? labels.sessionExpired
       : labels.connection[status];
-  const canReconnect = status === 'reconnecting' || status === 'closed';
+  // Offered while waiting out a backoff or after giving up; during an attempt it would do nothing.
+  const canReconnect = (status === 'reconnecting' && nextRetryAt !== null) || status === 'closed';
   return (
     <div
       data-slot="connection-status"

@@ -1243,3 +1243,39 @@ describe('uptime without ticks', () => {
     expect(state).toMatchObject({ phase: 'waiting', failures: 6 });
   });
 });
+
+describe('leaving unauthorized and clock corrections', () => {
+  const rejected = (policy: LinkPolicy) =>
+    run(connectingAt(T0, policy), [opened(T0), closed(T0, 1008)], policy);
+
+  it.each(['page-visible', 'reconnect-now'] as const)(
+    '%s from unauthorized tries once more when a fresh token can be fetched',
+    (type) => {
+      const policy = policyWith({ canRefreshToken: true });
+      const unauthorized = run(rejected(policy), [opened(T0), closed(T0, 1008)], policy);
+      expect(unauthorized.phase).toBe('unauthorized');
+      const next = stepLink(unauthorized, { type, now: T0 + 1_000 }, policy);
+      expect(next).toMatchObject({
+        phase: 'connecting',
+        authRetried: false,
+        socketId: unauthorized.socketId + 1,
+      });
+    },
+  );
+
+  it.each(['page-visible', 'reconnect-now'] as const)(
+    '%s from unauthorized does nothing without getToken',
+    (type) => {
+      const unauthorized = rejected(DEFAULT_LINK_POLICY);
+      expect(unauthorized.phase).toBe('unauthorized');
+      expect(stepLink(unauthorized, { type, now: T0 + 1_000 })).toBe(unauthorized);
+    },
+  );
+
+  it('treats a clock that went backwards as a jump: a pending retry happens at once', () => {
+    const waiting = run(connectingAt(T0), [closed(T0 + 100, 1006, ALMOST_ONE), tick(T0 + 200)]);
+    expect(waiting.phase).toBe('waiting');
+    const next = stepLink(waiting, tick(T0 - 3_600_000));
+    expect(next.phase).toBe('connecting');
+  });
+});

@@ -210,10 +210,20 @@ export function stepLink(
       if (state.phase === 'waiting') return connectNow(state, event.now);
       // Coming back to a link that gave up is a fresh start, as if the user asked for it.
       if (state.phase === 'stopped') return connectNow({ ...state, failures: 0 }, event.now);
+      // The user may have signed in again in another tab: worth one try with a fresh token.
+      if (
+        state.phase === 'unauthorized' &&
+        policy.canRefreshToken &&
+        state.authProblem !== 'no-token'
+      ) {
+        return connectNow({ ...state, failures: 0, authRetried: false }, event.now);
+      }
       return state.phase === 'open' ? sendPing(state, event.now) : state;
     case 'reconnect-now':
-      if (state.phase === 'idle' || state.phase === 'unauthorized' || state.phase === 'connecting')
-        return state;
+      // The user asked: skip any wait and start counting afresh. An attempt already under way
+      // is left to finish. From `unauthorized` only a fresh token can help, so it needs one.
+      if (state.phase === 'idle' || state.phase === 'connecting') return state;
+      if (state.phase === 'unauthorized' && !policy.canRefreshToken) return state;
       return connectNow({ ...state, failures: 0, authRetried: false }, event.now);
     case 'stop':
       return state.phase === 'idle' ? state : { ...dropSocket(state), phase: 'idle' };
@@ -331,8 +341,11 @@ function scheduleRetry(
 }
 
 function tick(state: LinkState, now: number, policy: LinkPolicy): LinkState {
+  // The wall clock jumped: forward after a sleep, or backward when it was corrected. Either
+  // way the deadlines computed from it no longer mean anything, so act now.
   const slept =
-    state.lastTickAt !== null && now - state.lastTickAt > CLOCK_CHECK_INTERVAL_MS + CLOCK_JUMP_MS;
+    state.lastTickAt !== null &&
+    (now - state.lastTickAt > CLOCK_CHECK_INTERVAL_MS + CLOCK_JUMP_MS || now < state.lastTickAt);
   let next: LinkState = state.lastTickAt === now ? state : { ...state, lastTickAt: now };
   switch (next.phase) {
     case 'connecting':

@@ -642,3 +642,51 @@ describe('connection details', () => {
     expect(state.connection.reconnectRequests).toBe(2);
   });
 });
+
+describe('recovering from a lost connection', () => {
+  it('lets the user ask for a person again when the request was lost with the socket', () => {
+    const state = start(
+      connectionChanged('open'),
+      { type: 'escalation-requested', reason: 'help', at: AT },
+      connectionChanged('reconnecting'),
+    );
+    expect(state.escalation.status).toBe('idle');
+  });
+
+  it('keeps an acknowledged escalation acknowledged across a drop', () => {
+    const state = start(
+      connectionChanged('open'),
+      { type: 'escalation-requested', reason: 'help', at: AT },
+      received({ type: 'human-escalation-response', message: 'On the way', timestamp: AT }),
+      connectionChanged('reconnecting'),
+    );
+    expect(state.escalation.status).toBe('acknowledged');
+  });
+
+  it('resumes a reply that was interrupted only for going quiet when its tokens come after all', () => {
+    const state = start(
+      connectionChanged('open'),
+      streamStart('slow', '2025-09-12T10:00:00.000Z'),
+      streamToken('slow', 'Thinking ', '2025-09-12T10:00:01.000Z'),
+      { type: 'stalled-streams-checked', at: '2025-09-12T10:02:00.000Z', stallTimeoutMs: 60_000 },
+      streamToken('slow', 'done.', '2025-09-12T10:02:05.000Z'),
+    );
+    expect(assistant(state, 'slow')).toMatchObject({
+      status: 'streaming',
+      interruption: null,
+      text: 'Thinking done.',
+    });
+  });
+
+  it('does not resume a reply interrupted by a lost connection', () => {
+    const state = start(
+      connectionChanged('open'),
+      streamStart('cut'),
+      streamToken('cut', 'Part'),
+      connectionChanged('reconnecting'),
+      connectionChanged('open'),
+      streamToken('cut', 'more'),
+    );
+    expect(assistant(state, 'cut')).toMatchObject({ status: 'interrupted', text: 'Part' });
+  });
+});

@@ -4,8 +4,9 @@
  * Invariants (checked by the property test beside this file):
  * - An assistant message's text is exactly the tokens accepted for its `messageId`, in
  *   arrival order; tokens for another id never touch it (interleaved streams stay apart).
- * - Once an assistant message is `complete` or `interrupted` it never changes again;
- *   duplicate and late frames are recorded as problems and otherwise ignored.
+ * - Once an assistant message is `complete`, or `interrupted` by a lost connection, it never
+ *   changes again; duplicate and late frames are recorded as problems and otherwise ignored.
+ *   (A reply interrupted only for going quiet resumes if its tokens come after all.)
  * - Nothing a server sends throws: a frame that makes no sense now becomes a `Problem`.
  * - When an event changes nothing, the same state object is returned, so subscribers
  *   selecting from it do not re-render.
@@ -191,6 +192,11 @@ function updateStream(
       at,
     );
   }
+  // A reply cut off only because it went quiet picks up again when tokens resume: the
+  // socket was fine, the model was just slow.
+  if (message.status === 'interrupted' && message.interruption === 'stalled') {
+    return replaceMessage(state, update({ ...message, status: 'streaming', interruption: null }));
+  }
   if (message.status !== 'streaming') {
     return addProblem(
       state,
@@ -250,11 +256,17 @@ function changeConnection(
   if (unchanged) return state;
   const next = { ...state, connection };
   if (status === 'open') return next;
+  // A request for a person that the server never answered is lost with the socket; let the
+  // user ask again rather than leave "Asking for a person…" up forever.
+  const escalation =
+    next.escalation.status === 'requested'
+      ? { ...next.escalation, status: 'idle' as const }
+      : next.escalation;
   // A reply can only stream over an open socket: once it is gone, the partial text stays and
   // the reply is marked interrupted, so no spinner is left running. Messages no reply had
   // started for may never have arrived; resending them blindly could duplicate them, so they
   // are marked failed for the user to retry.
-  return failUnanswered(interruptStreams(next, 'connection-lost', () => true));
+  return failUnanswered(interruptStreams({ ...next, escalation }, 'connection-lost', () => true));
 }
 
 function failUnanswered(state: ChatState): ChatState {

@@ -26,7 +26,7 @@ export interface ChatStoreOptions {
   createId?: () => string;
   /** Called for each frame chatwire could not use. The widget carries on regardless. */
   onProblem?: (problem: Problem) => void;
-  /** The longest message a user may send, in characters. Defaults to 10,000. */
+  /** The longest message a user may send, in characters. Defaults to 4,000. */
   maxMessageLength?: number;
 }
 
@@ -67,7 +67,8 @@ export interface ChatStore extends StoreApi<ChatState> {
 
 /** The default reason sent with a `human-escalation` frame when the user gives none. */
 export const DEFAULT_ESCALATION_REASON = 'Need human assistance';
-const DEFAULT_MAX_MESSAGE_LENGTH = 10_000;
+/** The longest message a user may send, in characters, unless the host says otherwise. */
+export const DEFAULT_MAX_MESSAGE_LENGTH = 4_000;
 
 /** Creates the store for one chat widget. Each widget needs its own. */
 export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
@@ -177,13 +178,16 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     },
 
     setConnectionStatus(status, details) {
+      const wasOpen = store.getState().connection.status === 'open';
       dispatch({
         type: 'connection-changed',
         status,
         at: timestamp(),
         ...(details && { details }),
       });
-      if (status === 'open') flushQueue();
+      // Only on the way in: the connection reports its details often, and the queue is
+      // already empty while open.
+      if (status === 'open' && !wasOpen) flushQueue();
     },
 
     retryMessage(id) {

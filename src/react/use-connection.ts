@@ -14,6 +14,7 @@ import useWebSocketImport, { type Options } from 'react-use-websocket';
 import { pingFrame, serializeClientFrame } from '../core/encode.ts';
 import {
   type AuthProblem,
+  CLOCK_CHECK_INTERVAL_MS,
   DEFAULT_LINK_POLICY,
   initialLinkState,
   type LinkEvent,
@@ -92,7 +93,9 @@ export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
 /** Appends `token` to `url` as the `token` query parameter, keeping any query already there. */
 export function buildSocketUrl(url: string, token: string): string {
-  const socketUrl = new URL(url);
+  // A relative URL ("/chat") is taken from the page's own origin, with ws: or wss:.
+  const base = typeof location === 'undefined' ? undefined : location.href.replace(/^http/, 'ws');
+  const socketUrl = new URL(url, base);
   socketUrl.searchParams.set('token', token);
   return socketUrl.toString();
 }
@@ -162,12 +165,21 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
   const policyRef = useLatest(policy);
   const linkRef = useRef<LinkState>(initialLinkState());
   const timerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const scheduledRef = useRef<number | null>(null);
   const transportRef = useRef<Transport | null>(null);
   const detachRef = useRef<(() => void) | null>(null);
   const [target, setTarget] = useState<SocketTarget | null>(null);
   const retiredSockets = useRef(new WeakSet<object>());
-  const isRetired = (event: Event) =>
-    event.target !== null && retiredSockets.current.has(event.target);
+  /**
+   * Whether an event comes from a socket we no longer use: one we retired, or any but the one
+   * react-use-websocket holds now (a socket can be replaced between render and cleanup).
+   */
+  const isStale = (event: Event) => {
+    if (event.target === null) return false;
+    if (retiredSockets.current.has(event.target)) return true;
+    const current = getWebSocketRef.current();
+    return current !== null && event.target !== current;
+  };
 
   /** Feeds the link machine one event and carries out whatever changed. */
   const dispatchRef = useRef<(event: LinkEvent) => void>(() => undefined);
@@ -189,7 +201,14 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     }
     if (next.pingsSent !== previous.pingsSent && next.phase === 'open')
       transportRef.current?.(pingFrame());
-    if (next.phase === 'unauthorized' && previous.phase !== 'unauthorized' && next.authProblem) {
+    // A missing token is the host's own state (still signing in), not a failure to report.
+    const authFailed = next.authProblem === 'expired' || next.authProblem === 'rejected';
+    if (
+      next.phase === 'unauthorized' &&
+      previous.phase !== 'unauthorized' &&
+      authFailed &&
+      next.authProblem
+    ) {
       latest.current.onAuthError?.(next.authProblem);
     }
     // Last, because it may feed the machine again (a token found unusable): everything
@@ -199,14 +218,22 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
   }
 
   function scheduleTick(link: LinkState): void {
+    const deadline = nextLinkDeadline(link, policyRef.current);
+    // Most events (every streamed frame) leave the deadline as it was: keep that timer.
+    if (deadline === scheduledRef.current && (deadline === null || timerRef.current !== null))
+      return;
     if (timerRef.current !== null) clearTimeout(timerRef.current);
     timerRef.current = null;
-    const deadline = nextLinkDeadline(link, policyRef.current);
+    scheduledRef.current = deadline;
     if (deadline === null) return;
-    timerRef.current = setTimeout(
-      () => dispatch({ type: 'tick', now: Date.now() }),
-      Math.max(0, deadline - Date.now()),
-    );
+    // Never sleep longer than the clock check: if the wall clock is changed meanwhile, a
+    // deadline computed from it could otherwise be hours away.
+    const delay = Math.min(Math.max(0, deadline - Date.now()), CLOCK_CHECK_INTERVAL_MS);
+    timerRef.current = setTimeout(() => {
+      timerRef.current = null;
+      scheduledRef.current = null;
+      dispatch({ type: 'tick', now: Date.now() });
+    }, delay);
   }
 
   /** Gets a usable token (a fresh one if the host can give it), then asks for the socket. */
@@ -259,7 +286,7 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     shouldReconnect: () => false,
     retryOnError: false,
     onOpen: (event) => {
-      if (isRetired(event)) return;
+      if (isStale(event)) return;
       detachTransport();
       transportRef.current = (frame) => {
         const socket = getWebSocketRef.current();
@@ -271,12 +298,12 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
       dispatch({ type: 'socket-opened', now: Date.now() });
     },
     onMessage: (event) => {
-      if (isRetired(event)) return;
+      if (isStale(event)) return;
       const frameType = store.actions.receive(event.data);
       dispatch({ type: 'frame-received', now: Date.now(), frameType });
     },
     onClose: (event) => {
-      if (isRetired(event)) return;
+      if (isStale(event)) return;
       detachTransport();
       dispatch({ type: 'socket-closed', now: Date.now(), code: event.code, random: Math.random() });
     },
