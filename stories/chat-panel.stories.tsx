@@ -136,12 +136,19 @@ export const StreamingAnimated: Story = {
   render: () => <LiveStream />,
   play: async ({ canvasElement }) => {
     const reply = () => canvasElement.querySelector('[data-role="assistant"]');
+    const announced = () =>
+      canvasElement.querySelector('[data-slot="announcer"]')?.textContent ?? '';
     await waitFor(() => expect(reply()).toHaveAttribute('data-status', 'streaming'));
+    await waitFor(() => expect(reply()?.textContent).toContain('token'));
+    // Mid-stream, screen readers are told nothing: the log is not live, the announcer waits.
+    await expect(canvasElement.querySelector('[role="log"]')).toHaveAttribute('aria-live', 'off');
+    await expect(announced()).not.toContain('token');
     await waitFor(() => expect(reply()).toHaveAttribute('data-status', 'complete'), {
       timeout: 5000,
     });
     await expect(reply()).toHaveTextContent(ANSWER);
-    await expect(reply()).toHaveAttribute('aria-busy', 'false');
+    // Then the whole reply is announced, once.
+    await expect(announced()).toBe(`Assistant: ${ANSWER}`);
   },
 };
 
@@ -214,6 +221,8 @@ export const ErrorBanner: Story = {
     await expect(alert).toHaveTextContent('The assistant is overloaded. Please try again.×2');
     await userEvent.click(within(alert).getByRole('button', { name: 'Dismiss' }));
     await expect(canvas.queryByRole('alert')).toBeNull();
+    // The dismissed button's focus is not lost to the page: it moves to the composer.
+    await expect(canvas.getByRole('textbox', { name: 'Message' })).toHaveFocus();
   },
 };
 
@@ -286,6 +295,7 @@ export const EscalatingByClick: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'Ask for a person' }));
     const requested = canvas.getByRole('button', { name: 'Asking for a person…' });
     await expect(requested).toBeDisabled();
+    await expect(canvas.getByRole('textbox', { name: 'Message' })).toHaveFocus();
     await expect(requested).toHaveAttribute('data-state', 'requested');
     await userEvent.click(canvas.getByRole('button', { name: 'Show sent frames' }));
     await expect(canvas.getByTestId('sent-frames')).toHaveTextContent(
@@ -505,6 +515,7 @@ export const FailedMessageWithRetry: Story = {
     await userEvent.click(within(canvasElement).getByRole('button', { name: 'Retry' }));
     // Not connected yet: the retried message waits in the queue, in order.
     await expect(message()).toHaveAttribute('data-status', 'queued');
+    await expect(within(canvasElement).getByRole('textbox', { name: 'Message' })).toHaveFocus();
   },
 };
 

@@ -25,7 +25,9 @@ describe('ChatWidget against the reference server', () => {
     const screen = await render(<ChatWidget token={server.token} url={server.url} />);
 
     await expect.element(screen.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-    await expect.element(screen.getByText('Connected to chatbot server')).toBeVisible();
+    await expect
+      .element(screen.getByRole('log').getByText('Connected to chatbot server'))
+      .toBeVisible();
 
     const input = screen.getByRole('textbox', { name: 'Message' });
     await userEvent.fill(input, 'What can chatwire do?');
@@ -46,7 +48,9 @@ describe('ChatWidget against the reference server', () => {
     const escalate = screen.getByRole('button', { name: 'Talk to a human' });
     await escalate.click();
     await screen.getByRole('button', { name: 'Ask for a person' }).click();
-    await expect.element(screen.getByText('A human agent will contact you soon.')).toBeVisible();
+    await expect
+      .element(screen.getByRole('log').getByText('A human agent will contact you soon.'))
+      .toBeVisible();
     await expect
       .element(screen.getByRole('button', { name: 'A person is on the way' }))
       .toHaveAttribute('data-state', 'acknowledged');
@@ -71,7 +75,9 @@ describe('ChatWidget against the reference server', () => {
   it('sends with the Send button, and Shift+Enter makes a new line instead of sending', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
     const screen = await render(<ChatWidget token={server.token} url={server.url} />);
-    await expect.element(screen.getByText('Connected to chatbot server')).toBeVisible();
+    await expect
+      .element(screen.getByRole('log').getByText('Connected to chatbot server'))
+      .toBeVisible();
 
     const input = screen.getByRole('textbox', { name: 'Message' });
     await input.click();

@@ -19,7 +19,9 @@ describe('ChatWidget after a dropped connection', () => {
         reconnect={{ minDelayMs: 50, maxDelayMs: 200 }}
       />,
     );
-    await expect.element(screen.getByText('Connected to chatbot server')).toBeVisible();
+    await expect
+      .element(screen.getByRole('log').getByText('Connected to chatbot server'))
+      .toBeVisible();
 
     await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), 'Tell me a story');
     await userEvent.keyboard('{Enter}');
@@ -41,7 +43,9 @@ describe('ChatWidget after a dropped connection', () => {
     const frames = await server.frames();
     expect(frames.attempts).toBe(2);
     expect(frames.openConnections).toBe(1);
-    expect(screen.getByText('Connected to chatbot server').elements()).toHaveLength(1);
+    expect(
+      screen.getByRole('log').getByText('Connected to chatbot server').elements(),
+    ).toHaveLength(1);
     // The message went out once, before the drop: it is not resent on reconnect.
     expect(
       frames.received.filter(({ frame }) => (frame as { type?: string }).type === 'chat'),

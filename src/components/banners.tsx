@@ -2,6 +2,7 @@ import { selectBanners } from '../core/selectors.ts';
 import type { Banner } from '../core/state.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
+import { moveFocusToComposer } from './focus.ts';
 import { useChatUi } from './ui-context.tsx';
 
 /** Error banners (announced at once) and notices, each dismissible. */
@@ -44,7 +45,10 @@ function BannerItem({ banner }: { banner: Banner }) {
       </p>
       <button
         type="button"
-        onClick={() => dismissBanner(banner.id)}
+        onClick={(event) => {
+          moveFocusToComposer(event.currentTarget);
+          dismissBanner(banner.id);
+        }}
         aria-label={labels.dismiss}
         className="cw:cursor-pointer cw:rounded cw:px-1 cw:leading-none cw:focus-visible:outline-2 cw:focus-visible:outline-current"
       >

@@ -4,6 +4,7 @@ import { Composer } from './composer.tsx';
 import { AuthAlert, ConnectionStatus } from './connection-status.tsx';
 import { EscalationButton } from './escalation-button.tsx';
 import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
+import { LiveAnnouncer } from './live-announcer.tsx';
 import { MessageList } from './message-list.tsx';
 import { type ChatClassNames, ChatUiProvider } from './ui-context.tsx';
 
@@ -76,6 +77,7 @@ export function ChatPanel({
         <MessageList />
         <Banners />
         <Composer maxLength={maxMessageLength} />
+        <LiveAnnouncer />
       </section>
     </ChatUiProvider>
   );

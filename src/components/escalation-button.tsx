@@ -2,6 +2,7 @@ import { type KeyboardEvent, useId, useRef, useState } from 'react';
 import { selectConnectionStatus, selectEscalationStatus } from '../core/selectors.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
+import { moveFocusToComposer } from './focus.ts';
 import { useChatUi } from './ui-context.tsx';
 
 const BUTTON =
@@ -25,9 +26,12 @@ export function EscalationButton() {
     acknowledged: labels.humanAcknowledged,
   }[escalation];
 
-  const close = () => {
+  /** Closes the confirm; focus goes back to the button, or, once it is disabled by a sent
+   * request, on to the composer. */
+  const close = (requested: boolean) => {
     setIsConfirming(false);
-    buttonRef.current?.focus();
+    if (requested) moveFocusToComposer(buttonRef.current);
+    else buttonRef.current?.focus();
   };
 
   return (
@@ -54,7 +58,7 @@ export function EscalationButton() {
   );
 }
 
-function EscalationConfirm({ id, onDone }: { id: string; onDone: () => void }) {
+function EscalationConfirm({ id, onDone }: { id: string; onDone: (requested: boolean) => void }) {
   const { requestHuman } = useChatActions();
   const { labels } = useChatUi();
   const [reason, setReason] = useState('');
@@ -63,12 +67,11 @@ function EscalationConfirm({ id, onDone }: { id: string; onDone: () => void }) {
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === 'Escape') {
       event.stopPropagation();
-      onDone();
+      onDone(false);
     }
   };
   const confirm = () => {
-    requestHuman(reason.trim() || undefined);
-    onDone();
+    onDone(requestHuman(reason.trim() || undefined));
   };
 
   return (
@@ -101,7 +104,7 @@ function EscalationConfirm({ id, onDone }: { id: string; onDone: () => void }) {
       <div className="cw:mt-2 cw:flex cw:justify-end cw:gap-2">
         <button
           type="button"
-          onClick={onDone}
+          onClick={() => onDone(false)}
           className={cn(BUTTON, 'cw:hover:bg-(--chatwire-hover)')}
         >
           {labels.cancel}

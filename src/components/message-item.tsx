@@ -3,6 +3,7 @@ import { selectMessage } from '../core/selectors.ts';
 import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
+import { moveFocusToComposer } from './focus.ts';
 import type { ChatLabels } from './labels.ts';
 import { useChatUi } from './ui-context.tsx';
 
@@ -71,7 +72,10 @@ function RetryButton({ id }: { id: string }) {
   return (
     <button
       type="button"
-      onClick={() => retryMessage(id)}
+      onClick={(event) => {
+        moveFocusToComposer(event.currentTarget);
+        retryMessage(id);
+      }}
       className="cw:cursor-pointer cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
     >
       {labels.retry}
@@ -100,8 +104,8 @@ function AssistantBubble({ message }: { message: AssistantMessage }) {
       data-slot="message"
       data-role="assistant"
       data-status={message.status}
-      // While busy, screen readers hold the reply back and read it once, when it completes,
-      // instead of word by word.
+      // Marks the reply as still changing for assistive tech that honours it; announcing it
+      // once, complete, is LiveAnnouncer's job.
       aria-busy={isStreaming}
       className={cn('cw:group cw:flex cw:flex-col cw:items-start', classNames.message)}
     >

@@ -25,7 +25,8 @@ export function MessageList() {
         ref={scrollerRef}
         role="log"
         aria-label={labels.conversation}
-        aria-live="polite"
+        // Not live: LiveAnnouncer says each finished reply once instead of word by word.
+        aria-live="off"
         data-slot="message-list"
         // Scrollable regions must be reachable by keyboard to be scrolled without a mouse.
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log needs keyboard focus

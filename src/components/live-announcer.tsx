@@ -1,0 +1,66 @@
+import { useEffect, useRef, useState } from 'react';
+import type { ChatState } from '../core/state.ts';
+import { useChatStoreApi } from '../react/context.tsx';
+import { useChatUi } from './ui-context.tsx';
+
+/**
+ * What screen readers hear, said once and in full. The transcript itself is not a live
+ * region: a reply streaming into one is read word by word by most screen readers, which is
+ * noise. Instead a finished reply and each server notice are announced politely here, and a
+ * lost connection assertively.
+ */
+export function LiveAnnouncer() {
+  const store = useChatStoreApi();
+  const { labels } = useChatUi();
+  const [polite, setPolite] = useState('');
+  const [assertive, setAssertive] = useState('');
+  const labelsRef = useRef(labels);
+  labelsRef.current = labels;
+
+  useEffect(() => {
+    // Only replies seen streaming are watched, so a token costs a lookup, not a scan.
+    const streaming = new Set<string>();
+    const onChange = (state: ChatState, previous: ChatState) => {
+      const said: string[] = [];
+      if (state.messageIds !== previous.messageIds) {
+        for (const id of state.messageIds.slice(previous.messageIds.length)) {
+          const message = state.messagesById[id];
+          if (message?.role === 'assistant' && message.status === 'streaming') streaming.add(id);
+          if (message?.role === 'system') said.push(message.text);
+        }
+      }
+      if (state.messagesById !== previous.messagesById) {
+        for (const id of streaming) {
+          const message = state.messagesById[id];
+          if (message?.role !== 'assistant' || message.status === 'streaming') continue;
+          streaming.delete(id);
+          if (message.status === 'complete')
+            said.push(`${labelsRef.current.assistant}: ${message.text}`);
+        }
+      }
+      if (said.length > 0) setPolite(said.join('\n'));
+      const wasOpen = previous.connection.status === 'open';
+      const lost =
+        state.connection.status === 'reconnecting' || state.connection.status === 'offline';
+      if (wasOpen && lost) setAssertive(labelsRef.current.connection[state.connection.status]);
+      if (state.connection.status === 'open' && !wasOpen) setAssertive('');
+    };
+    return store.subscribe(onChange);
+  }, [store]);
+
+  return (
+    <>
+      <div data-slot="announcer" aria-live="polite" aria-atomic="true" className="cw:sr-only">
+        {polite}
+      </div>
+      <div
+        data-slot="announcer-urgent"
+        aria-live="assertive"
+        aria-atomic="true"
+        className="cw:sr-only"
+      >
+        {assertive}
+      </div>
+    </>
+  );
+}
