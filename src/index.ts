@@ -7,7 +7,7 @@
 export { ChatPanel, type ChatPanelProps, type ChatTheme } from './components/chat-panel.tsx';
 export { ChatWidget, type ChatWidgetProps, DEFAULT_SERVER_URL } from './components/chat-widget.tsx';
 export { type ChatLabels, DEFAULT_LABELS } from './components/labels.ts';
-export type { ChatClassNames, ChatPart } from './components/ui-context.tsx';
+export type { ChatClassNames, ChatPart, RenderMessage } from './components/ui-context.tsx';
 export type { AuthProblem } from './core/link.ts';
 export type {
   AssistantMessage,

@@ -6,7 +6,7 @@ import { EscalationButton } from './escalation-button.tsx';
 import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
 import { LiveAnnouncer } from './live-announcer.tsx';
 import { MessageList } from './message-list.tsx';
-import { type ChatClassNames, ChatUiProvider } from './ui-context.tsx';
+import { type ChatClassNames, ChatUiProvider, type RenderMessage } from './ui-context.tsx';
 
 /** Props of `ChatPanel`: presentation only. */
 export interface ChatPanelProps {
@@ -18,6 +18,11 @@ export interface ChatPanelProps {
   labels?: Partial<ChatLabels>;
   /** Colour theme: `light` (default), `dark`, or `system` to follow the user's OS setting. */
   theme?: ChatTheme;
+  /**
+   * Renders transcript messages your way, e.g. custom bubbles or avatars. Gets the message and
+   * chatwire's default rendering, to wrap or return unchanged.
+   */
+  renderMessage?: RenderMessage;
   /** Whether to offer "Talk to a human". Default true. */
   showEscalation?: boolean;
   /** The longest message a user may type, in characters. Default 4,000. */
@@ -42,10 +47,11 @@ export function ChatPanel({
   dir,
   maxMessageLength,
   showEscalation = true,
+  renderMessage,
 }: ChatPanelProps) {
   const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
   return (
-    <ChatUiProvider value={{ labels: merged, classNames }}>
+    <ChatUiProvider value={{ labels: merged, classNames, renderMessage }}>
       <section
         data-chatwire=""
         data-slot="root"

@@ -10,18 +10,31 @@ import { useChatUi } from './ui-context.tsx';
 /** One transcript entry, subscribed to its own message only. */
 export const MessageItem = memo(function MessageItem({ id }: { id: string }) {
   const message = useChatStore(selectMessage(id));
+  const { renderMessage } = useChatUi();
   if (!message) return null;
-  return <MessageView message={message} />;
+  if (!renderMessage) return <MessageView message={message} />;
+  // The host's rendering goes inside the list item chatwire keeps, so the transcript stays a
+  // list; the default rendering it may fall back to becomes a plain block inside it.
+  return (
+    <li data-slot="message-slot" className="cw:flex cw:flex-col">
+      {renderMessage(message, () => (
+        <MessageView message={message} as="div" />
+      ))}
+    </li>
+  );
 });
 
-function MessageView({ message }: { message: ChatMessage }) {
+/** The element a message renders as: its own list item, or a block inside a host's one. */
+type MessageElement = 'li' | 'div';
+
+function MessageView({ message, as = 'li' }: { message: ChatMessage; as?: MessageElement }) {
   switch (message.role) {
     case 'user':
-      return <UserBubble message={message} />;
+      return <UserBubble message={message} as={as} />;
     case 'assistant':
-      return <AssistantBubble message={message} />;
+      return <AssistantBubble message={message} as={as} />;
     case 'system':
-      return <SystemNotice message={message} />;
+      return <SystemNotice message={message} as={as} />;
     default:
       return message satisfies never;
   }
@@ -30,11 +43,11 @@ function MessageView({ message }: { message: ChatMessage }) {
 const BUBBLE =
   'cw:max-w-[85%] cw:whitespace-pre-wrap cw:break-words cw:rounded-(--chatwire-radius) cw:px-3 cw:py-2 cw:text-sm';
 
-function UserBubble({ message }: { message: UserMessage }) {
+function UserBubble({ message, as: Tag }: { message: UserMessage; as: MessageElement }) {
   const { labels, classNames } = useChatUi();
   const note = userStatusNote(message.status, labels);
   return (
-    <li
+    <Tag
       data-slot="message"
       data-role="user"
       data-status={message.status}
@@ -61,7 +74,7 @@ function UserBubble({ message }: { message: UserMessage }) {
           {message.status === 'failed' && <RetryButton id={message.id} />}
         </span>
       )}
-    </li>
+    </Tag>
   );
 }
 
@@ -96,11 +109,11 @@ function userStatusNote(status: UserMessage['status'], labels: ChatLabels): stri
   }
 }
 
-function AssistantBubble({ message }: { message: AssistantMessage }) {
+function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: MessageElement }) {
   const { labels, classNames } = useChatUi();
   const isStreaming = message.status === 'streaming';
   return (
-    <li
+    <Tag
       data-slot="message"
       data-role="assistant"
       data-status={message.status}
@@ -132,14 +145,14 @@ function AssistantBubble({ message }: { message: AssistantMessage }) {
           {message.interruption === 'stalled' ? labels.replyStalled : labels.replyInterrupted}
         </span>
       )}
-    </li>
+    </Tag>
   );
 }
 
-function SystemNotice({ message }: { message: SystemMessage }) {
+function SystemNotice({ message, as: Tag }: { message: SystemMessage; as: MessageElement }) {
   const { labels, classNames } = useChatUi();
   return (
-    <li
+    <Tag
       data-slot="message"
       data-role="system"
       data-source={message.source}
@@ -151,7 +164,7 @@ function SystemNotice({ message }: { message: SystemMessage }) {
     >
       <span className="cw:sr-only">{labels.notice}:</span>
       {message.text}
-    </li>
+    </Tag>
   );
 }
 
