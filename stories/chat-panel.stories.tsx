@@ -710,22 +710,38 @@ function LauncherWithIncoming() {
   );
 }
 
-export const Launcher: Story = {
+export const LauncherClosedWithBadge: Story = {
   render: () => <LauncherWithIncoming />,
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement.ownerDocument.body);
     const launcher = canvas.getByRole('button', { name: 'Open chat' });
     await expect(launcher).toHaveAttribute('aria-expanded', 'false');
-
-    // A reply that arrives while closed shows on the badge and in the button's name.
+    // Replies that arrive while closed show on the badge and in the button's name.
     await userEvent.click(canvas.getByRole('button', { name: 'Receive a reply' }));
-    await expect(canvas.getByRole('button', { name: 'Open chat, 1 unread reply' })).toBeVisible();
+    await userEvent.click(canvas.getByRole('button', { name: 'Receive a reply' }));
+    await expect(canvas.getByRole('button', { name: 'Open chat, 2 unread replies' })).toBeVisible();
+    await expect(
+      canvasElement.ownerDocument.querySelector('[data-slot="unread-badge"]'),
+    ).toHaveTextContent('2');
+    await expect(canvas.queryByRole('dialog')).toBeNull();
+  },
+};
 
+export const LauncherOpen: Story = {
+  render: () => <LauncherWithIncoming />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement.ownerDocument.body);
+    await userEvent.click(canvas.getByRole('button', { name: 'Receive a reply' }));
+    const launcher = canvas.getByRole('button', { name: 'Open chat, 1 unread reply' });
     await userEvent.click(launcher);
     const dialog = canvas.getByRole('dialog', { name: 'Chat' });
     await expect(dialog).toBeVisible();
+    // Focus moved into the panel, and opening it read the unread replies.
     await waitFor(() => expect(dialog.contains(document.activeElement)).toBe(true));
     await expect(canvas.getByRole('button', { name: 'Open chat' })).toBeInTheDocument();
+    await expect(
+      within(dialog).getByText('Here is the answer you were waiting for.'),
+    ).toBeVisible();
 
     await userEvent.keyboard('{Escape}');
     await waitFor(() => expect(canvas.queryByRole('dialog')).toBeNull());
@@ -810,5 +826,60 @@ export const MarkdownHeavyReply: Story = {
     // Until markdown rendering lands, model output is shown as text, never as HTML.
     await expect(reply?.querySelector('a, strong, code')).toBeNull();
     await expect(reply).toHaveTextContent('<ChatWidget token={jwt} />');
+  },
+};
+
+export const KeyboardOnly: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...conversation(),
+        frame({ type: 'error', message: 'Try again later.', timestamp: at() }),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const order = [
+      canvas.getByRole('button', { name: 'Talk to a human' }),
+      canvas.getByRole('log'),
+      canvas.getByRole('button', { name: 'Dismiss' }),
+      canvas.getByRole('textbox', { name: 'Message' }),
+    ];
+    (order[0] as HTMLElement).focus();
+    for (const element of order.slice(1)) {
+      await userEvent.tab();
+      await expect(element).toHaveFocus();
+      // Focus is visible: an outline is drawn on whatever has it.
+      await expect(getComputedStyle(element).outlineStyle).not.toBe('none');
+    }
+    // With the transcript focused by keyboard, timestamps show for every message.
+    canvas.getByRole('log').focus();
+    const stamp = canvasElement.querySelector('[data-slot="timestamp"]') as HTMLElement;
+    await waitFor(() => expect(getComputedStyle(stamp).opacity).toBe('1'));
+    // Typing and Enter send without a mouse.
+    await userEvent.click(canvas.getByRole('textbox', { name: 'Message' }));
+    await userEvent.keyboard('By keyboard{Enter}');
+    await expect(canvas.getByText('By keyboard')).toBeVisible();
+  },
+};
+
+export const ComposerGrowsWithText: Story = {
+  render: () => (
+    <Seeded events={connected()}>
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const input = within(canvasElement).getByRole('textbox', { name: 'Message' });
+    const oneLine = input.getBoundingClientRect().height;
+    await userEvent.type(input, 'one{Shift>}{Enter}{/Shift}two{Shift>}{Enter}{/Shift}three');
+    await waitFor(() =>
+      expect(input.getBoundingClientRect().height).toBeGreaterThan(oneLine * 1.8),
+    );
+    await userEvent.keyboard('{Enter}');
+    await waitFor(() => expect(input.getBoundingClientRect().height).toBe(oneLine));
   },
 };

@@ -1,4 +1,4 @@
-import { type FormEvent, type KeyboardEvent, useId, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { selectConnectionStatus } from '../core/selectors.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH } from '../core/store.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
@@ -42,6 +42,11 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
     submit();
   };
   const showCounter = draft.length >= maxLength * COUNTER_THRESHOLD;
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  // After sending, the emptied draft shrinks the box back to one line.
+  useEffect(() => {
+    if (draft === '' && inputRef.current) growToFit(inputRef.current);
+  }, [draft]);
 
   return (
     <form
@@ -59,6 +64,7 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
           {labels.messageInput}
         </label>
         <textarea
+          ref={inputRef}
           id={inputId}
           rows={1}
           value={draft}
@@ -71,7 +77,10 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
             undefined
           }
           placeholder={labels.messagePlaceholder}
-          onChange={(event) => setDraft(event.target.value)}
+          onChange={(event) => {
+            setDraft(event.target.value);
+            growToFit(event.target);
+          }}
           onKeyDown={onKeyDown}
           className={cn(
             'cw:field-sizing-content cw:max-h-40 cw:min-h-9 cw:flex-1 cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-3 cw:py-2 cw:text-sm cw:text-(--chatwire-text)',
@@ -109,4 +118,16 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
       )}
     </form>
   );
+}
+
+const supportsFieldSizing = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'content');
+
+/**
+ * Grows the textarea with its text (up to its max-height, then it scrolls). Browsers with
+ * `field-sizing: content` do this in CSS; the others get the same from its scroll height.
+ */
+function growToFit(textarea: HTMLTextAreaElement): void {
+  if (supportsFieldSizing) return;
+  textarea.style.height = 'auto';
+  textarea.style.height = `${textarea.scrollHeight}px`;
 }

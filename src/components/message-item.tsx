@@ -187,7 +187,10 @@ function TypingDots({ label }: { label: string }) {
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 
-/** When a message was sent: read by screen readers, shown on hover or keyboard focus. */
+/**
+ * When a message was sent: read by screen readers, shown on hover, while a control in the
+ * message has focus, and for every message while the transcript has keyboard focus.
+ */
 function Timestamp({ at }: { at: string }) {
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) return null;
@@ -195,7 +198,7 @@ function Timestamp({ at }: { at: string }) {
     <time
       dateTime={at}
       data-slot="timestamp"
-      className="cw:mt-0.5 cw:h-4 cw:text-[0.6875rem] cw:text-(--chatwire-muted) cw:opacity-0 cw:transition-opacity cw:group-hover:opacity-100 cw:group-focus-within:opacity-100 cw:motion-reduce:transition-none"
+      className="cw:mt-0.5 cw:h-4 cw:text-[0.6875rem] cw:text-(--chatwire-muted) cw:opacity-0 cw:transition-opacity cw:group-hover:opacity-100 cw:group-focus-within:opacity-100 cw:group-focus-visible/log:opacity-100 cw:motion-reduce:transition-none"
     >
       {timeFormat.format(date)}
     </time>

@@ -32,7 +32,7 @@ export function MessageList() {
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log needs keyboard focus
         tabIndex={0}
         className={cn(
-          'cw:min-h-0 cw:flex-1 cw:overflow-y-auto cw:overscroll-contain cw:px-3 cw:py-3 cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
+          'cw:group/log cw:min-h-0 cw:flex-1 cw:overflow-y-auto cw:overscroll-contain cw:px-3 cw:py-3 cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
           classNames.messageList,
         )}
       >
