@@ -354,6 +354,12 @@ export const ReconnectingWithInterruptedReply: Story = {
     await expect(reply).toHaveAttribute('data-status', 'interrupted');
     await expect(reply).toHaveTextContent('Backoff spreads retries so that');
     await expect(reply).toHaveTextContent('Reply interrupted by a lost connection.');
+    // "Ask again" sends the question once more, queued until the connection is back.
+    await userEvent.click(canvas.getByRole('button', { name: 'Ask again' }));
+    const questions = canvasElement.querySelectorAll('[data-role="user"]');
+    await expect(questions).toHaveLength(2);
+    await expect(questions[1]).toHaveTextContent('Explain backoff');
+    await expect(questions[1]).toHaveAttribute('data-status', 'queued');
   },
 };
 

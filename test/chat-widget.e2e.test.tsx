@@ -131,4 +131,35 @@ describe('ChatWidget against the reference server', () => {
     expect((await server.frames()).attempts).toBe(1);
     expect(authErrors).toEqual(['rejected']);
   });
+
+  it('in launcher mode, chats from the panel and counts replies that finish while it is closed', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 20 });
+    const screen = await render(
+      <ChatWidget token={server.token} url={server.url} mode="launcher" />,
+    );
+    const launcher = page.getByRole('button', { name: 'Open chat' });
+    await launcher.click();
+    const dialog = page.getByRole('dialog', { name: 'Chat' });
+    await expect
+      .element(dialog.getByRole('log').getByText('Connected to chatbot server'))
+      .toBeVisible();
+
+    await userEvent.fill(
+      dialog.getByRole('textbox', { name: 'Message' }),
+      'Answer while I am away',
+    );
+    await userEvent.keyboard('{Enter}');
+    // Close at once: the reply streams in while the panel is shut.
+    await userEvent.keyboard('{Escape}');
+    await expect.element(dialog).not.toBeInTheDocument();
+    await expect
+      .element(page.getByRole('button', { name: 'Open chat, 1 unread reply' }))
+      .toBeVisible();
+
+    await page.getByRole('button', { name: 'Open chat, 1 unread reply' }).click();
+    const reply = page.getByRole('dialog').getByRole('listitem').filter({ hasText: 'Assistant:' });
+    await expect.element(reply).toHaveAttribute('data-status', 'complete');
+    await expect.element(page.getByRole('button', { name: 'Open chat' })).toBeInTheDocument();
+    expect(screen.container.isConnected).toBe(true);
+  });
 });

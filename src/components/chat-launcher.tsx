@@ -109,7 +109,8 @@ export function ChatLauncher({
           corner === 'bottom-left' ? 'cw:left-4 cw:right-auto' : 'cw:right-4 cw:left-auto',
         )}
       >
-        {isOpen && children}
+        {/* Kept mounted while closed, so a half-written draft and the scroll position survive. */}
+        {children}
       </dialog>
     </div>
   );

@@ -26,6 +26,8 @@ export interface ChatLabels {
   messageQueued: string;
   messageFailed: string;
   retry: string;
+  /** Resends the question behind an interrupted reply. */
+  askAgain: string;
   reconnectNow: string;
   /** The visible countdown while waiting to reconnect. */
   reconnectingIn: (seconds: number) => string;
@@ -69,6 +71,7 @@ export const DEFAULT_LABELS: ChatLabels = {
   messageQueued: 'Waiting for the connection to send',
   messageFailed: 'The connection dropped; this may not have been delivered.',
   retry: 'Retry',
+  askAgain: 'Ask again',
   reconnectNow: 'Reconnect now',
   reconnectingIn: (seconds) => `Reconnecting in ${seconds}s`,
   sessionExpired: 'Session expired',

@@ -96,6 +96,24 @@ function RetryButton({ id }: { id: string }) {
   );
 }
 
+/** Asks the question behind an interrupted reply again. */
+function RetryReplyButton({ id }: { id: string }) {
+  const { retryReply } = useChatActions();
+  const { labels } = useChatUi();
+  return (
+    <button
+      type="button"
+      onClick={(event) => {
+        moveFocusToComposer(event.currentTarget);
+        retryReply(id);
+      }}
+      className="cw:ms-2 cw:cursor-pointer cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
+    >
+      {labels.askAgain}
+    </button>
+  );
+}
+
 function userStatusNote(status: UserMessage['status'], labels: ChatLabels): string | null {
   switch (status) {
     case 'sent':
@@ -143,6 +161,7 @@ function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: 
       {message.status === 'interrupted' && (
         <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">
           {message.interruption === 'stalled' ? labels.replyStalled : labels.replyInterrupted}
+          <RetryReplyButton id={message.id} />
         </span>
       )}
     </Tag>

@@ -445,3 +445,49 @@ describe('banners and subscriptions', () => {
     expect(second.store.getState().messageIds).toEqual([]);
   });
 });
+
+describe('retryReply', () => {
+  it('sends the question behind an interrupted reply again, as a new message', () => {
+    const frames: ClientFrame[] = [];
+    const store = createChatStore();
+    store.actions.attachTransport((frame) => {
+      frames.push(frame);
+      return true;
+    });
+    store.actions.setConnectionStatus('open');
+    store.actions.sendMessage('What is backoff?');
+    store.actions.receive(
+      JSON.stringify({
+        type: 'stream-start',
+        messageId: 'r',
+        timestamp: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+    store.actions.setConnectionStatus('reconnecting');
+    store.actions.setConnectionStatus('open');
+
+    expect(store.actions.retryReply(assistantMessageKey('r'))).toBe(true);
+    expect(
+      frames
+        .filter((frame) => frame.type === 'chat')
+        .map((frame) => (frame as { content: string }).content),
+    ).toEqual(['What is backoff?', 'What is backoff?']);
+    const users = store
+      .getState()
+      .messageIds.filter((id) => store.getState().messagesById[id]?.role === 'user');
+    expect(users).toHaveLength(2);
+  });
+
+  it('returns false when no question precedes the reply', () => {
+    const store = createChatStore();
+    store.actions.receive(
+      JSON.stringify({
+        type: 'stream-start',
+        messageId: 'r',
+        timestamp: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+    expect(store.actions.retryReply(assistantMessageKey('r'))).toBe(false);
+    expect(store.actions.retryReply('nope')).toBe(false);
+  });
+});

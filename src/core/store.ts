@@ -50,6 +50,11 @@ export interface ChatActions {
   setConnectionStatus(status: ConnectionStatus, details?: ConnectionDetails): void;
   /** Sends a `failed` message again (it is queued until a socket is open). */
   retryMessage(id: string): void;
+  /**
+   * Asks again for a reply that was interrupted: the user's message it answered is sent
+   * once more, as a new message. Returns false when there is none to resend.
+   */
+  retryReply(assistantId: string): boolean;
   /** Asks the connection to reconnect at once, skipping any backoff wait. */
   reconnectNow(): void;
   /** Interrupts replies that received nothing for `stallTimeoutMs`. */
@@ -196,6 +201,11 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
       requestReconnectIfStopped();
     },
 
+    retryReply(assistantId) {
+      const question = questionBefore(store.getState(), assistantId);
+      return question !== null && actions.sendMessage(question);
+    },
+
     reconnectNow() {
       dispatch({ type: 'reconnect-requested' });
     },
@@ -223,4 +233,14 @@ function hasQueuedMessages(state: ChatState): boolean {
     const message = state.messagesById[id];
     return message?.role === 'user' && message.status === 'queued';
   });
+}
+
+/** The text of the user's message closest before `messageId` in the transcript, if any. */
+function questionBefore(state: ChatState, messageId: string): string | null {
+  const index = state.messageIds.indexOf(messageId);
+  for (let at = index - 1; at >= 0; at--) {
+    const message = state.messagesById[state.messageIds[at] ?? ''];
+    if (message?.role === 'user') return message.text;
+  }
+  return null;
 }
