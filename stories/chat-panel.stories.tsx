@@ -14,6 +14,8 @@ import {
   at,
   connected,
   frame,
+  receiveFrame,
+  receiveReply,
   Seeded,
   StoryFrame,
   seededStore,
@@ -110,8 +112,8 @@ function LiveStream() {
   );
   useEffect(() => {
     const tokens = ANSWER.match(/\S+\s*/g) ?? [];
-    const receive = (payload: object) =>
-      store.actions.receive(JSON.stringify({ ...payload, timestamp: at() }));
+    const receive = (payload: { type: string } & Record<string, string>) =>
+      receiveFrame(store, payload);
     receive({ type: 'stream-start', messageId: 'msg_live' });
     let index = 0;
     const timer = setInterval(() => {
@@ -646,13 +648,8 @@ const longConversation = (): ChatEvent[] => [
 function LongConversationWithIncoming() {
   const [store] = useState(() => seededStore(longConversation()));
   const [replies, setReplies] = useState(0);
-  const receiveReply = () => {
-    const messageId = `msg_incoming_${replies}`;
-    const send = (payload: object) =>
-      store.actions.receive(JSON.stringify({ ...payload, messageId, timestamp: at() }));
-    send({ type: 'stream-start' });
-    send({ type: 'stream-token', token: 'A reply that arrived while you were reading.' });
-    send({ type: 'stream-end' });
+  const receiveAnother = () => {
+    receiveReply(store, `msg_incoming_${replies}`, 'A reply that arrived while you were reading.');
     setReplies((count) => count + 1);
   };
   return (
@@ -660,7 +657,7 @@ function LongConversationWithIncoming() {
       <StoryFrame store={store}>
         <ChatPanel />
       </StoryFrame>
-      <button type="button" onClick={receiveReply} style={{ marginTop: 8 }}>
+      <button type="button" onClick={receiveAnother} style={{ marginTop: 8 }}>
         Receive a reply
       </button>
     </div>
@@ -695,18 +692,13 @@ export const LongConversationWithNewMessagesPill: Story = {
 function LauncherWithIncoming() {
   const [store] = useState(() => seededStore(conversation()));
   const [count, setCount] = useState(0);
-  const receiveReply = () => {
-    const messageId = `msg_badge_${count}`;
-    const send = (payload: object) =>
-      store.actions.receive(JSON.stringify({ ...payload, messageId, timestamp: at() }));
-    send({ type: 'stream-start' });
-    send({ type: 'stream-token', token: 'Here is the answer you were waiting for.' });
-    send({ type: 'stream-end' });
+  const receiveAnother = () => {
+    receiveReply(store, `msg_badge_${count}`, 'Here is the answer you were waiting for.');
     setCount((value) => value + 1);
   };
   return (
     <ChatStoreProvider store={store}>
-      <button type="button" onClick={receiveReply}>
+      <button type="button" onClick={receiveAnother}>
         Receive a reply
       </button>
       <ChatLauncher>

@@ -84,3 +84,18 @@ export function Seeded({
   const [store] = useState(() => seededStore(events, sent));
   return <StoryFrame store={store}>{children}</StoryFrame>;
 }
+
+/** Plays one frame from the server through the store's real parsing path. */
+export function receiveFrame(
+  store: ChatStore,
+  payload: { type: string } & Record<string, string>,
+): void {
+  store.actions.receive(JSON.stringify({ ...payload, timestamp: at() }));
+}
+
+/** Plays a whole reply arriving at once: start, one token, end. */
+export function receiveReply(store: ChatStore, messageId: string, text: string): void {
+  receiveFrame(store, { type: 'stream-start', messageId });
+  receiveFrame(store, { type: 'stream-token', messageId, token: text });
+  receiveFrame(store, { type: 'stream-end', messageId });
+}

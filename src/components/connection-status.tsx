@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { selectConnectionStatus } from '../core/selectors.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
-import { moveFocusToComposer } from './focus.ts';
+import { InlineAction } from './inline-action.tsx';
 import type { ChatLabels } from './labels.ts';
 import { useChatUi } from './ui-context.tsx';
 
@@ -47,18 +47,7 @@ export function ConnectionStatus() {
       {status === 'reconnecting' && nextRetryAt && (
         <Countdown until={nextRetryAt} labels={labels} />
       )}
-      {canReconnect && (
-        <button
-          type="button"
-          onClick={(event) => {
-            moveFocusToComposer(event.currentTarget);
-            reconnectNow();
-          }}
-          className="cw:cursor-pointer cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
-        >
-          {labels.reconnectNow}
-        </button>
-      )}
+      {canReconnect && <InlineAction onActivate={reconnectNow}>{labels.reconnectNow}</InlineAction>}
     </div>
   );
 }

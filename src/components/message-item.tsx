@@ -3,7 +3,7 @@ import { selectMessage } from '../core/selectors.ts';
 import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
-import { moveFocusToComposer } from './focus.ts';
+import { InlineAction } from './inline-action.tsx';
 import type { ChatLabels } from './labels.ts';
 import { useChatUi } from './ui-context.tsx';
 
@@ -82,18 +82,7 @@ function UserBubble({ message, as: Tag }: { message: UserMessage; as: MessageEle
 function RetryButton({ id }: { id: string }) {
   const { retryMessage } = useChatActions();
   const { labels } = useChatUi();
-  return (
-    <button
-      type="button"
-      onClick={(event) => {
-        moveFocusToComposer(event.currentTarget);
-        retryMessage(id);
-      }}
-      className="cw:cursor-pointer cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
-    >
-      {labels.retry}
-    </button>
-  );
+  return <InlineAction onActivate={() => retryMessage(id)}>{labels.retry}</InlineAction>;
 }
 
 /** Asks the question behind an interrupted reply again. */
@@ -101,16 +90,9 @@ function RetryReplyButton({ id }: { id: string }) {
   const { retryReply } = useChatActions();
   const { labels } = useChatUi();
   return (
-    <button
-      type="button"
-      onClick={(event) => {
-        moveFocusToComposer(event.currentTarget);
-        retryReply(id);
-      }}
-      className="cw:ms-2 cw:cursor-pointer cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
-    >
+    <InlineAction onActivate={() => retryReply(id)} className="cw:ms-2">
       {labels.askAgain}
-    </button>
+    </InlineAction>
   );
 }
 
