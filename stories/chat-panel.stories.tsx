@@ -99,7 +99,7 @@ export const StreamingReply: Story = {
   play: async ({ canvasElement }) => {
     const reply = canvasElement.querySelector('[data-role="assistant"]');
     await expect(reply).toHaveAttribute('data-status', 'streaming');
-    // Screen readers wait for the finished reply instead of reading each token.
+    // Marked busy while it streams; the announcer speaks it once it is complete.
     await expect(reply).toHaveAttribute('aria-busy', 'true');
     await expect(reply).toHaveTextContent('Here is what I');
   },
