@@ -491,3 +491,35 @@ describe('retryReply', () => {
     expect(store.actions.retryReply('nope')).toBe(false);
   });
 });
+
+describe('receiveMany', () => {
+  it('applies a batch of frames in order and notifies subscribers once', () => {
+    const store = createChatStore();
+    const timestamp = '2026-01-01T00:00:00.000Z';
+    store.actions.receive(JSON.stringify({ type: 'stream-start', messageId: 'b', timestamp }));
+    const listener = vi.fn();
+    store.subscribe(listener);
+    const batch = ['one ', 'two ', 'three'].map((token) =>
+      JSON.stringify({ type: 'stream-token', messageId: 'b', token, timestamp }),
+    );
+    expect(store.actions.receiveMany([...batch, 'not json'])).toEqual([
+      'stream-token',
+      'stream-token',
+      'stream-token',
+      null,
+    ]);
+    expect(listener).toHaveBeenCalledTimes(1);
+    const reply = store.getState().messagesById[assistantMessageKey('b')];
+    expect(reply?.role === 'assistant' && reply.text).toBe('one two three');
+  });
+
+  it('reports every problem in a batch to onProblem, in order', () => {
+    const onProblem = vi.fn();
+    const store = createChatStore({ onProblem });
+    store.actions.receiveMany(['{', '[]']);
+    expect(onProblem.mock.calls.map(([problem]) => (problem as Problem).kind)).toEqual([
+      'not-json',
+      'not-an-object',
+    ]);
+  });
+});

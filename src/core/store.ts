@@ -46,6 +46,11 @@ export interface ChatActions {
    * frame's type, or null when it could not be used.
    */
   receive(data: unknown): ServerFrameType | null;
+  /**
+   * Feeds several raw messages at once (e.g. the tokens of one animation frame): they are
+   * reduced in order and subscribers are told once. Returns each frame's type or null.
+   */
+  receiveMany(batch: readonly unknown[]): (ServerFrameType | null)[];
   /** Records a connection change; on `open`, queued messages are sent in order. */
   setConnectionStatus(status: ConnectionStatus, details?: ConnectionDetails): void;
   /** Sends a `failed` message again (it is queued until a socket is open). */
@@ -86,8 +91,13 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
   const timestamp = () => now().toISOString();
 
   function dispatch(event: ChatEvent): void {
+    dispatchAll([event]);
+  }
+
+  /** Applies events in order and tells subscribers once, however many there were. */
+  function dispatchAll(events: readonly ChatEvent[]): void {
     const before = store.getState();
-    const after = reduce(before, event);
+    const after = events.reduce(reduce, before);
     if (after === before) return;
     store.setState(after, true);
     reportNewProblems(before, after);
@@ -95,8 +105,8 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
 
   function reportNewProblems(before: ChatState, after: ChatState): void {
     if (!options.onProblem || after.problems === before.problems) return;
-    const newest = after.problems.at(-1);
-    if (newest) options.onProblem(newest);
+    const known = new Set(before.problems);
+    for (const problem of after.problems) if (!known.has(problem)) options.onProblem(problem);
   }
 
   /** A user who writes to a connection that gave up wants it back: try again at once. */
@@ -170,16 +180,25 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     },
 
     receive(data) {
+      return actions.receiveMany([data])[0] ?? null;
+    },
+
+    receiveMany(batch) {
       const at = timestamp();
-      const result = parseServerFrame(data, at);
-      if (!result.ok) {
-        dispatch({ type: 'frame-rejected', problem: result.problem, at });
-        return null;
-      }
-      for (const warning of result.warnings)
-        dispatch({ type: 'frame-rejected', problem: warning, at });
-      dispatch({ type: 'frame-received', frame: result.frame, at });
-      return result.frame.type;
+      const events: ChatEvent[] = [];
+      const types = batch.map((data) => {
+        const result = parseServerFrame(data, at);
+        if (!result.ok) {
+          events.push({ type: 'frame-rejected', problem: result.problem, at });
+          return null;
+        }
+        for (const warning of result.warnings)
+          events.push({ type: 'frame-rejected', problem: warning, at });
+        events.push({ type: 'frame-received', frame: result.frame, at });
+        return result.frame.type;
+      });
+      dispatchAll(events);
+      return types;
     },
 
     setConnectionStatus(status, details) {

@@ -193,6 +193,12 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
   const dispatch = (event: LinkEvent) => dispatchRef.current(event);
 
   function carryOut(previous: LinkState, next: LinkState): void {
+    const socketEnds =
+      wantsSocket(previous.phase) &&
+      (!wantsSocket(next.phase) || next.socketId !== previous.socketId);
+    // Tokens the old socket already delivered belong to its reply: apply them before the
+    // store hears that the socket is gone (which interrupts that reply).
+    if (socketEnds) inbox.flush();
     store.actions.setConnectionStatus(connectionStatusOf(next), detailsOf(next));
     scheduleTick(next);
     if (!wantsSocket(next.phase) || next.socketId !== previous.socketId) {
@@ -299,15 +305,22 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     },
     onMessage: (event) => {
       if (isStale(event)) return;
-      const frameType = store.actions.receive(event.data);
-      dispatch({ type: 'frame-received', now: Date.now(), frameType });
+      inbox.add(event.data);
     },
     onClose: (event) => {
       if (isStale(event)) return;
+      // Tokens that came before the close belong to the reply it cuts: apply them first.
+      inbox.flush();
       detachTransport();
       dispatch({ type: 'socket-closed', now: Date.now(), code: event.code, random: Math.random() });
     },
   };
+  // Tokens arrive far faster than the screen refreshes: they are applied once per frame.
+  const inbox = useFrameInbox((batch) => {
+    const now = Date.now();
+    for (const frameType of store.actions.receiveMany(batch))
+      dispatch({ type: 'frame-received', now, frameType });
+  });
   const { getWebSocket } = useWebSocket(socketUrl, socketOptions);
   const getWebSocketRef = useLatest(getWebSocket);
 
@@ -336,6 +349,57 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     },
     [],
   );
+}
+
+/** A hidden tab gets no animation frames; this bounds how long tokens wait there. */
+const HIDDEN_FLUSH_MS = 100;
+
+/** Collects incoming frames and hands them over in batches. */
+interface FrameInbox {
+  add(data: unknown): void;
+  /** Delivers whatever is buffered, now. */
+  flush(): void;
+}
+
+/**
+ * Buffers stream tokens and delivers them at most once per animation frame (or after
+ * HIDDEN_FLUSH_MS when frames do not come, as in a background tab). Any other frame (a
+ * stream's end, an error, a pong) is delivered at once, with the tokens before it, so order
+ * is kept and a finished reply never waits for a frame.
+ */
+function useFrameInbox(deliver: (batch: unknown[]) => void): FrameInbox {
+  const deliverRef = useLatest(deliver);
+  const [inbox] = useState(() => {
+    let pending: unknown[] = [];
+    let frame: number | null = null;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      if (frame !== null) cancelAnimationFrame(frame);
+      if (timer !== null) clearTimeout(timer);
+      frame = null;
+      timer = null;
+      const batch = pending;
+      pending = [];
+      if (batch.length > 0) deliverRef.current(batch);
+    };
+    return {
+      add(data: unknown) {
+        pending.push(data);
+        if (!isStreamToken(data)) return flush();
+        if (frame === null) frame = requestAnimationFrame(flush);
+        if (timer === null) timer = setTimeout(flush, HIDDEN_FLUSH_MS);
+      },
+      flush,
+    };
+  });
+  // Whatever is still buffered when the widget goes away is delivered, not dropped.
+  useEffect(() => () => inbox.flush(), [inbox]);
+  return inbox;
+}
+
+/** A cheap look at the raw text; a wrong guess only delays a frame by one animation frame. */
+function isStreamToken(data: unknown): boolean {
+  return typeof data === 'string' && data.includes('"stream-token"');
 }
 
 /** `online`, `offline` and the tab becoming visible, fed to the link. */
