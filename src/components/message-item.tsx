@@ -127,10 +127,13 @@ function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: 
         className={cn(
           BUBBLE,
           'cw:bg-(--chatwire-bubble) cw:text-(--chatwire-text)',
+          // A long reply fills the bubble's width anyway; giving it that width outright spares
+          // the browser from measuring the whole text's intrinsic width on every frame.
+          message.text.length > LONG_REPLY && 'cw:w-[85%]',
           classNames.assistantMessage,
         )}
       >
-        {message.text}
+        <StreamingText text={message.text} />
         {isStreaming && message.text === '' && <TypingDots label={labels.assistantTyping} />}
         {isStreaming && message.text !== '' && (
           <span
@@ -204,4 +207,25 @@ function Timestamp({ at }: { at: string }) {
       {timeFormat.format(date)}
     </time>
   );
+}
+
+/** Past this many characters a reply certainly spans the bubble's full width. */
+const LONG_REPLY = 400;
+
+/** Characters per chunk of a long reply; unchanged chunks are never touched again. */
+const TEXT_CHUNK = 2_048;
+
+/**
+ * A reply's text in fixed-size chunks, so each frame of a stream rewrites only the last
+ * chunk's text node rather than the whole reply: the cost per frame stays flat however
+ * long the reply grows.
+ */
+function StreamingText({ text }: { text: string }) {
+  if (text.length <= TEXT_CHUNK) return text;
+  const chunks: string[] = [];
+  for (let start = 0; start < text.length; start += TEXT_CHUNK)
+    chunks.push(text.slice(start, start + TEXT_CHUNK));
+  // Chunks only ever grow at the end, so their index is a stable key.
+  // biome-ignore lint/suspicious/noArrayIndexKey: chunk positions never move
+  return chunks.map((chunk, index) => <span key={index}>{chunk}</span>);
 }

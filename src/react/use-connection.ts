@@ -29,6 +29,7 @@ import { selectConnectionStatus } from '../core/selectors.ts';
 import type { ConnectionStatus } from '../core/state.ts';
 import type { ChatStore, Transport } from '../core/store.ts';
 import { tokenProblem } from '../core/token.ts';
+import { useFrameInbox } from './frame-inbox.ts';
 import { useLatest } from './use-latest.ts';
 
 // react-use-websocket ships CommonJS only; some bundlers hand us the module object instead
@@ -349,57 +350,6 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
     },
     [],
   );
-}
-
-/** A hidden tab gets no animation frames; this bounds how long tokens wait there. */
-const HIDDEN_FLUSH_MS = 100;
-
-/** Collects incoming frames and hands them over in batches. */
-interface FrameInbox {
-  add(data: unknown): void;
-  /** Delivers whatever is buffered, now. */
-  flush(): void;
-}
-
-/**
- * Buffers stream tokens and delivers them at most once per animation frame (or after
- * HIDDEN_FLUSH_MS when frames do not come, as in a background tab). Any other frame (a
- * stream's end, an error, a pong) is delivered at once, with the tokens before it, so order
- * is kept and a finished reply never waits for a frame.
- */
-function useFrameInbox(deliver: (batch: unknown[]) => void): FrameInbox {
-  const deliverRef = useLatest(deliver);
-  const [inbox] = useState(() => {
-    let pending: unknown[] = [];
-    let frame: number | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const flush = () => {
-      if (frame !== null) cancelAnimationFrame(frame);
-      if (timer !== null) clearTimeout(timer);
-      frame = null;
-      timer = null;
-      const batch = pending;
-      pending = [];
-      if (batch.length > 0) deliverRef.current(batch);
-    };
-    return {
-      add(data: unknown) {
-        pending.push(data);
-        if (!isStreamToken(data)) return flush();
-        if (frame === null) frame = requestAnimationFrame(flush);
-        if (timer === null) timer = setTimeout(flush, HIDDEN_FLUSH_MS);
-      },
-      flush,
-    };
-  });
-  // Whatever is still buffered when the widget goes away is delivered, not dropped.
-  useEffect(() => () => inbox.flush(), [inbox]);
-  return inbox;
-}
-
-/** A cheap look at the raw text; a wrong guess only delays a frame by one animation frame. */
-function isStreamToken(data: unknown): boolean {
-  return typeof data === 'string' && data.includes('"stream-token"');
 }
 
 /** `online`, `offline` and the tab becoming visible, fed to the link. */
