@@ -77,3 +77,37 @@ describe('ChatPanel', () => {
     expect(sent).toMatchObject([{ type: 'chat', content: 'hello later' }]);
   });
 });
+
+describe('long replies', () => {
+  it('render in blocks that look exactly like the text in one piece', async () => {
+    const paragraph = (index: number) =>
+      `Paragraph ${index}: ${'words that wrap across the bubble '.repeat(6)}`;
+    const text = Array.from({ length: 40 }, (_, index) => paragraph(index)).join('\n\n');
+    const store = createChatStore();
+    const timestamp = new Date().toISOString();
+    store.actions.receive(JSON.stringify({ type: 'stream-start', messageId: 'long', timestamp }));
+    store.actions.receive(
+      JSON.stringify({ type: 'stream-token', messageId: 'long', token: text, timestamp }),
+    );
+    const screen = await render(
+      <div style={{ height: 500, width: 400 }}>
+        <ChatStoreProvider store={store}>
+          <ChatPanel />
+        </ChatStoreProvider>
+      </div>,
+    );
+    await expect.element(screen.getByRole('log')).toBeVisible();
+    const bubble = screen.container.querySelector('[data-role="assistant"] > div') as HTMLElement;
+    expect(bubble.querySelectorAll(':scope > div').length).toBeGreaterThan(3);
+    // Read as a person sees it (and copies it), the blocks give back the text exactly.
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, with the block breaks, is the point
+    expect(bubble.innerText).toBe(text);
+
+    // The same text in one piece, in a twin of the bubble, takes exactly the same height.
+    const twin = bubble.cloneNode(false) as HTMLElement;
+    twin.textContent = text;
+    bubble.parentElement?.append(twin);
+    expect(twin.getBoundingClientRect().height).toBe(bubble.getBoundingClientRect().height);
+    twin.remove();
+  });
+});

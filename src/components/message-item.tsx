@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import { selectMessage } from '../core/selectors.ts';
 import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
@@ -133,14 +133,8 @@ function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: 
           classNames.assistantMessage,
         )}
       >
-        <StreamingText text={message.text} />
         {isStreaming && message.text === '' && <TypingDots label={labels.assistantTyping} />}
-        {isStreaming && message.text !== '' && (
-          <span
-            aria-hidden="true"
-            className="cw:ms-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
-          />
-        )}
+        <StreamingText text={message.text} tail={isStreaming && message.text !== '' && <Caret />} />
       </div>
       <Timestamp at={message.createdAt} />
       {message.status === 'interrupted' && (
@@ -212,20 +206,51 @@ function Timestamp({ at }: { at: string }) {
 /** Past this many characters a reply certainly spans the bubble's full width. */
 const LONG_REPLY = 400;
 
-/** Characters per chunk of a long reply; unchanged chunks are never touched again. */
-const TEXT_CHUNK = 2_048;
+/** A long reply is cut into blocks of at least this many characters, at line breaks. */
+const TEXT_CHUNK = 1_024;
 
 /**
- * A reply's text in fixed-size chunks, so each frame of a stream rewrites only the last
- * chunk's text node rather than the whole reply: the cost per frame stays flat however
- * long the reply grows.
+ * A reply's text as a run of blocks, each ending at a line break, so each frame of a stream
+ * changes only the last block: the browser lays out that block alone instead of the whole
+ * reply, and the cost per frame stays flat however long the reply grows. Block boundaries
+ * depend only on the text before them, so earlier blocks never change.
  */
-function StreamingText({ text }: { text: string }) {
-  if (text.length <= TEXT_CHUNK) return text;
-  const chunks: string[] = [];
-  for (let start = 0; start < text.length; start += TEXT_CHUNK)
-    chunks.push(text.slice(start, start + TEXT_CHUNK));
-  // Chunks only ever grow at the end, so their index is a stable key.
-  // biome-ignore lint/suspicious/noArrayIndexKey: chunk positions never move
-  return chunks.map((chunk, index) => <span key={index}>{chunk}</span>);
+function StreamingText({ text, tail }: { text: string; tail: ReactNode }) {
+  if (text.length <= TEXT_CHUNK) {
+    return (
+      <>
+        {text}
+        {tail}
+      </>
+    );
+  }
+  const blocks: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const lineEnd = text.indexOf('\n', start + TEXT_CHUNK);
+    // The line break between two blocks is the block boundary itself, so it is not repeated
+    // inside either block (a trailing one would add a blank line in some engines).
+    const end = lineEnd === -1 ? text.length : lineEnd;
+    blocks.push(text.slice(start, end));
+    start = end + 1;
+  }
+  // Blocks only ever grow or get added at the end, so their index is a stable key.
+  return blocks.map((block, index) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: block positions never move
+    <div key={index}>
+      {block}
+      {/* The caret follows the last word, inside the last block, not on a line of its own. */}
+      {index === blocks.length - 1 && tail}
+    </div>
+  ));
+}
+
+/** The blinking block at the end of a reply that is still streaming. */
+function Caret() {
+  return (
+    <span
+      aria-hidden="true"
+      className="cw:ms-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
+    />
+  );
 }
