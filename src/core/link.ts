@@ -367,8 +367,14 @@ function tick(state: LinkState, now: number, policy: LinkPolicy): LinkState {
         next = sendPing(next, now);
       }
       return next;
-    default:
+    case 'idle':
+    case 'offline':
+    case 'unauthorized':
+    case 'stopped':
+      // Nothing is pending in these phases; the tick only records the time.
       return next;
+    default:
+      return next.phase satisfies never;
   }
 }
 

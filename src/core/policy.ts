@@ -24,7 +24,8 @@ export function backoffDelay(
   options: BackoffOptions = DEFAULT_BACKOFF,
   random: () => number = Math.random,
 ): number {
-  // `|| 0` also maps NaN to the first attempt, so a bad count can never mean "no wait".
+  // `|| 0` maps NaN (a bad count) to the first attempt's ceiling rather than to NaN, which
+  // setTimeout would treat as 0 for every retry.
   const exponent = Math.min(Math.max(0, Math.floor(attempt) || 0), 30);
   const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** exponent);
   return Math.round(random() * ceiling);

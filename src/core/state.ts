@@ -102,6 +102,7 @@ export interface Problem {
 
 /** The connection as the UI sees it. */
 export interface ConnectionState {
+  /** Where the socket is, as shown in the connection strip. */
   status: ConnectionStatus;
   /** ISO-8601 time of the last `pong`, or null before the first. */
   lastPongAt: string | null;
