@@ -17,7 +17,7 @@ const external = [
   /^zustand($|\/)/,
   'react-use-websocket',
   'clsx',
-  'tailwind-merge',
+  'marked',
 ];
 
 /**
@@ -57,7 +57,7 @@ export default defineConfig({
         test: {
           name: 'core',
           environment: 'node',
-          include: ['src/core/**/*.test.ts'],
+          include: ['src/core/**/*.test.ts', 'src/markdown/**/*.test.ts'],
           // Property tests run thousands of cases; on a loaded 2-core CI box that takes a while.
           testTimeout: 30_000,
         },
@@ -78,6 +78,19 @@ export default defineConfig({
           setupFiles: ['test/setup-browser.ts'],
           browser: { ...chromium(), commands: chatServerCommands },
           testTimeout: 15_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'bench',
+          environment: 'node',
+          include: ['bench/**/*.test.ts'],
+          // Builds the bench page and drives its own Chromium: slow to start on 2 cores.
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // After the other projects, so their browsers do not compete for the cores it times.
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -1,103 +1,235 @@
 /**
- * `npm run bench`: builds the benchmark page for production, opens it in headless Chromium
- * and measures chatwire against the floor (raw DOM, once per frame) and a naive baseline
- * (React state + scroll per token), all in the same run. These machines are noisy, so the
- * results that matter are the ratios, each from medians of several runs.
+ * `npm run bench`: measures chatwire against the floor (raw DOM, once per frame) and a naive
+ * baseline (React state + scroll per token) in headless Chromium, on a production build, all
+ * in the same run: plain and markdown-heavy streams, then a 2,000-message transcript mounted
+ * and scrolled. Prints the medians of BENCH_RUNS runs (default 3) and the ratios against
+ * their goals. The machinery is in harness.ts.
  */
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
-import { build, preview } from 'vite';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
-import type { Implementation, RunResult } from './page/main.tsx';
+import {
+  type Bench,
+  type HistoryResult,
+  type HistorySpec,
+  type StreamResult,
+  type StreamSpec,
+  startBench,
+} from './harness.ts';
 
-const configFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url));
-const outDir = fileURLToPath(new URL('./dist', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-interface Scenario {
-  tokens: number;
-  implementations: Implementation[];
-}
+const stream = (
+  implementation: StreamSpec['implementation'],
+  text: StreamSpec['text'],
+  tokens: number,
+  renderMarkdown?: boolean,
+): StreamSpec => ({ implementation, text, tokens, renderMarkdown });
 
-// The naive baseline is left out at 20,000 tokens: it is quadratic and would take minutes.
-const SCENARIOS: Scenario[] = [
-  { tokens: 5_000, implementations: ['floor', 'chatwire', 'naive'] },
-  { tokens: 20_000, implementations: ['floor', 'chatwire'] },
+// The naive baseline streams plain 5,000 only: it is quadratic and would take minutes beyond.
+const STREAMS: StreamSpec[] = [
+  stream('floor', 'plain', 5_000),
+  stream('chatwire', 'plain', 5_000),
+  stream('naive', 'plain', 5_000),
+  stream('floor', 'plain', 20_000),
+  stream('chatwire', 'plain', 20_000),
+  stream('floor', 'markdown', 5_000),
+  stream('chatwire', 'markdown', 5_000),
+  stream('chatwire', 'markdown', 5_000, false),
+  stream('chatwire', 'markdown', 20_000),
 ];
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
+const HISTORY_MESSAGES = 2_000;
+const SCROLL_STEP_PX = 300;
+const HISTORIES: HistorySpec[] = (['chatwire', 'naive'] as const).map((implementation) => ({
+  implementation,
+  messages: HISTORY_MESSAGES,
+  scrollStepPx: SCROLL_STEP_PX,
+}));
 
-async function main(): Promise<void> {
-  await build({
-    configFile,
-    mode: 'production',
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
+const scenarioOf = (spec: StreamSpec) => `${spec.text} ${spec.tokens.toLocaleString('en')}`;
+const labelOf = (spec: StreamSpec) =>
+  spec.renderMarkdown === false ? `${spec.implementation} (md off)` : spec.implementation;
+const keyOf = (spec: StreamSpec) => `${scenarioOf(spec)} ${labelOf(spec)}`;
+
+async function measureAll(bench: Bench) {
+  const streamResults = await bench.streams(STREAMS, {
+    runs: RUNS,
+    onRun: (spec, result) => progress(keyOf(spec), result.wallMs),
   });
-  const server = await preview({
-    configFile,
-    build: { outDir },
-    preview: { host: '127.0.0.1', port: 0 },
+  const historyResults = await bench.histories(HISTORIES, {
+    runs: RUNS,
+    onRun: (spec, result) => progress(`history ${spec.implementation} mount`, result.mountMs),
   });
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('The benchmark page server did not report a URL.');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
-  });
-  const results = new Map<string, RunResult>();
-  try {
-    for (const { tokens, implementations } of SCENARIOS) {
-      for (const implementation of implementations) {
-        const runs: RunResult[] = [];
-        for (let run = 0; run < RUNS; run++) {
-          const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
-          await page.goto(url);
-          await page.waitForFunction(() => 'chatwireBench' in window);
-          runs.push(
-            await page.evaluate(([which, count]) => window.chatwireBench.run(which, count), [
-              implementation,
-              tokens,
-            ] as const),
-          );
-          await page.close();
-        }
-        results.set(`${implementation}@${tokens}`, {
-          wallMs: median(runs.map((result) => result.wallMs)),
-          longestTaskMs: median(runs.map((result) => result.longestTaskMs)),
-          heapMB: median(runs.map((result) => result.heapMB ?? Number.NaN)),
-        });
-        const result = results.get(`${implementation}@${tokens}`);
-        console.log(
-          `${String(tokens).padStart(6)} tokens  ${implementation.padEnd(9)} wall ${result?.wallMs.toFixed(0).padStart(6)} ms   longest task ${result?.longestTaskMs.toFixed(0).padStart(4)} ms   heap ${result?.heapMB?.toFixed(1) ?? 'n/a'} MB`,
-        );
-      }
-    }
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-  printRatios(results);
+  return {
+    streams: byKey(STREAMS, streamResults, keyOf),
+    histories: byKey(HISTORIES, historyResults, (spec) => spec.implementation),
+  };
 }
 
-function printRatios(results: Map<string, RunResult>): void {
-  const wall = (key: string) => results.get(key)?.wallMs ?? Number.NaN;
-  const ratio = (value: number) => `${value.toFixed(2)}×`;
-  console.log('\nRatios (medians of the same run):');
-  console.log(
-    `  plain 5,000: chatwire / floor            ${ratio(wall('chatwire@5000') / wall('floor@5000'))}   (goal ≤ 1.5×)`,
+/** Each spec's result under the spec's key. */
+function byKey<Spec, Result>(
+  specs: readonly Spec[],
+  results: readonly Result[],
+  key: (spec: Spec) => string,
+): Map<string, Result> {
+  const map = new Map<string, Result>();
+  for (const [index, spec] of specs.entries()) {
+    const result = results[index];
+    if (result) map.set(key(spec), result);
+  }
+  return map;
+}
+
+/** On stderr, so stdout holds only the tables. */
+const progress = (what: string, ms: number) =>
+  process.stderr.write(`  ${what}: ${ms.toFixed(0)} ms\n`);
+
+/** A column: its header and how a row's cell reads; numeric columns are right-aligned. */
+interface Column<Row> {
+  header: string;
+  cell: (row: Row) => string | number;
+  digits?: number;
+}
+
+function printTable<Row>(columns: Column<Row>[], rows: Row[]): void {
+  const cells = rows.map((row) =>
+    columns.map(({ cell, digits = 0 }) => {
+      const value = cell(row);
+      return typeof value === 'number' ? value.toFixed(digits) : value;
+    }),
   );
-  console.log(
-    `  plain 5,000: naive / chatwire            ${ratio(wall('naive@5000') / wall('chatwire@5000'))}   (goal ≥ 20×)`,
+  const widths = columns.map(({ header }, column) =>
+    Math.max(header.length, ...cells.map((row) => row[column]?.length ?? 0)),
   );
-  const perToken5k = wall('chatwire@5000') / 5_000;
-  const perToken20k = wall('chatwire@20000') / 20_000;
-  console.log(
-    `  chatwire time per token, 20,000 / 5,000  ${ratio(perToken20k / perToken5k)}   (goal ≤ 1×: linear)`,
+  const numeric = columns.map(
+    ({ cell }) => rows[0] !== undefined && typeof cell(rows[0]) === 'number',
   );
+  // Text left-aligned, numbers right-aligned, as a reader compares them.
+  const line = (row: string[]) =>
+    row
+      .map((text, column) => {
+        const width = widths[column] ?? 0;
+        return numeric[column] ? text.padStart(width) : text.padEnd(width);
+      })
+      .join('  ');
+  console.log(line(columns.map(({ header }) => header)));
+  console.log(line(widths.map((width) => '-'.repeat(width))));
+  for (const row of cells) console.log(line(row));
+}
+
+function printStreams(streams: Map<string, StreamResult>): void {
+  console.log(`\nStreams (median of ${RUNS} runs)\n`);
+  const rows = STREAMS.flatMap((spec) => {
+    const result = streams.get(keyOf(spec));
+    return result ? [{ spec, result }] : [];
+  });
+  printTable(
+    [
+      { header: 'scenario', cell: ({ spec }) => scenarioOf(spec) },
+      { header: 'implementation', cell: ({ spec }) => labelOf(spec) },
+      { header: 'wall ms', cell: ({ result }) => result.wallMs },
+      { header: 'scripting ms', cell: ({ result }) => result.scriptingMs },
+      { header: 'layout/style ms', cell: ({ result }) => result.layoutStyleMs },
+      { header: 'longest task ms', cell: ({ result }) => result.longestTaskMs },
+      { header: 'heap MB', cell: ({ result }) => result.heapMB, digits: 1 },
+      { header: 'heap +MB', cell: ({ result }) => result.heapGrowthMB, digits: 1 },
+    ],
+    rows,
+  );
+}
+
+function printHistories(histories: Map<string, HistoryResult>): void {
+  console.log(
+    `\nHistory: ${HISTORY_MESSAGES.toLocaleString('en')} messages, scrolled bottom to top ${SCROLL_STEP_PX} px per frame (median of ${RUNS})\n`,
+  );
+  printTable(
+    [
+      { header: 'implementation', cell: ([implementation]) => implementation },
+      { header: 'mount ms', cell: ([, result]) => result.mountMs },
+      { header: 'max frame ms', cell: ([, result]) => result.maxFrameMs, digits: 1 },
+      { header: 'p95 frame ms', cell: ([, result]) => result.p95FrameMs, digits: 1 },
+      { header: 'longest task ms', cell: ([, result]) => result.longestTaskMs },
+      { header: 'frames', cell: ([, result]) => result.frames },
+    ],
+    [...histories],
+  );
+}
+
+interface Goal {
+  what: string;
+  value: number;
+  unit: '×' | ' ms';
+  comparison: '≤' | '≥' | '<';
+  limit: number;
+}
+
+const goal = (
+  what: string,
+  value: number | undefined,
+  [comparison, limit, unit]: [Goal['comparison'], number, Goal['unit']],
+): Goal => ({ what, value: value ?? Number.NaN, comparison, limit, unit });
+
+const meets = ({ value, comparison, limit }: Goal) =>
+  comparison === '≤' ? value <= limit : comparison === '≥' ? value >= limit : value < limit;
+
+function goalsOf(
+  streams: Map<string, StreamResult>,
+  histories: Map<string, HistoryResult>,
+): Goal[] {
+  const wall = (key: string) => streams.get(key)?.wallMs ?? Number.NaN;
+  const perTokenGrowth = (text: string) =>
+    wall(`${text} 20,000 chatwire`) / 20_000 / (wall(`${text} 5,000 chatwire`) / 5_000);
+  const history = histories.get('chatwire');
+  return [
+    goal(
+      'plain 5,000: chatwire / floor',
+      wall('plain 5,000 chatwire') / wall('plain 5,000 floor'),
+      ['≤', 1.5, '×'],
+    ),
+    goal(
+      'plain 5,000: naive / chatwire',
+      wall('plain 5,000 naive') / wall('plain 5,000 chatwire'),
+      ['≥', 20, '×'],
+    ),
+    goal(
+      'markdown 5,000: chatwire markdown / chatwire plain',
+      wall('markdown 5,000 chatwire') / wall('plain 5,000 chatwire'),
+      ['≤', 2, '×'],
+    ),
+    goal(
+      'markdown 5,000: chatwire longest task',
+      streams.get('markdown 5,000 chatwire')?.longestTaskMs,
+      ['<', 50, ' ms'],
+    ),
+    goal('plain: chatwire per token, 20,000 / 5,000', perTokenGrowth('plain'), ['≤', 1, '×']),
+    goal('markdown: chatwire per token, 20,000 / 5,000', perTokenGrowth('markdown'), ['≤', 1, '×']),
+    goal('history: chatwire mount', history?.mountMs, ['≤', 150, ' ms']),
+    goal('history: chatwire max scroll frame', history?.maxFrameMs, ['≤', 32, ' ms']),
+  ];
+}
+
+function printGoals(goals: Goal[]): void {
+  console.log('\nRatios and goals (medians of the same run)\n');
+  const width = Math.max(...goals.map((goal) => goal.what.length));
+  for (const goal of goals) {
+    const value = `${goal.value.toFixed(goal.unit === '×' ? 2 : 0)}${goal.unit}`;
+    const verdict = meets(goal) ? 'met' : 'NOT MET';
+    console.log(
+      `  ${goal.what.padEnd(width)}  ${value.padStart(8)}   goal ${goal.comparison} ${goal.limit}${goal.unit}   ${verdict}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const bench = await startBench();
+  try {
+    const { streams, histories } = await measureAll(bench);
+    printStreams(streams);
+    printHistories(histories);
+    printGoals(goalsOf(streams, histories));
+  } finally {
+    await bench.close();
+  }
+  console.log(`\n(${((performance.now() - started) / 1_000).toFixed(0)} s in all)`);
 }
 
 main().catch((error: unknown) => {

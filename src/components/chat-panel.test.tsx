@@ -8,7 +8,7 @@ import { render } from 'vitest-browser-react';
 import type { ClientFrame } from '../core/protocol.ts';
 import { createChatStore } from '../core/store.ts';
 import { ChatStoreProvider } from '../react/context.tsx';
-import { ChatPanel } from './chat-panel.tsx';
+import { ChatPanel, type ChatPanelProps } from './chat-panel.tsx';
 
 function connectedStore() {
   const sent: ClientFrame[] = [];
@@ -78,36 +78,99 @@ describe('ChatPanel', () => {
   });
 });
 
+/** A store holding one assistant reply with `text`, still streaming unless `complete`. */
+function storeWithReply(text: string, complete = false) {
+  const store = createChatStore();
+  const timestamp = new Date().toISOString();
+  const frame = (payload: object) => JSON.stringify({ ...payload, messageId: 'long', timestamp });
+  store.actions.receive(frame({ type: 'stream-start' }));
+  store.actions.receive(frame({ type: 'stream-token', token: text }));
+  if (complete) store.actions.receive(frame({ type: 'stream-end' }));
+  return store;
+}
+
+async function renderPanel(store: ReturnType<typeof createChatStore>, props: ChatPanelProps = {}) {
+  const screen = await render(
+    <div style={{ height: 500, width: 400 }}>
+      <ChatStoreProvider store={store}>
+        <ChatPanel {...props} />
+      </ChatStoreProvider>
+    </div>,
+  );
+  await expect.element(screen.getByRole('log')).toBeVisible();
+  return screen;
+}
+
+/** Appends a twin of `element` holding `fill`'s content and returns its height, then removes it. */
+function twinHeight(element: HTMLElement, fill: (twin: HTMLElement) => void): number {
+  const twin = element.cloneNode(false) as HTMLElement;
+  fill(twin);
+  element.parentElement?.append(twin);
+  const height = twin.getBoundingClientRect().height;
+  twin.remove();
+  return height;
+}
+
 describe('long replies', () => {
-  it('render in blocks that look exactly like the text in one piece', async () => {
+  it('as plain text, render in blocks that look exactly like the text in one piece', async () => {
     const paragraph = (index: number) =>
       `Paragraph ${index}: ${'words that wrap across the bubble '.repeat(6)}`;
     const text = Array.from({ length: 40 }, (_, index) => paragraph(index)).join('\n\n');
-    const store = createChatStore();
-    const timestamp = new Date().toISOString();
-    store.actions.receive(JSON.stringify({ type: 'stream-start', messageId: 'long', timestamp }));
-    store.actions.receive(
-      JSON.stringify({ type: 'stream-token', messageId: 'long', token: text, timestamp }),
-    );
-    const screen = await render(
-      <div style={{ height: 500, width: 400 }}>
-        <ChatStoreProvider store={store}>
-          <ChatPanel />
-        </ChatStoreProvider>
-      </div>,
-    );
-    await expect.element(screen.getByRole('log')).toBeVisible();
-    const bubble = screen.container.querySelector('[data-role="assistant"] > div') as HTMLElement;
-    expect(bubble.querySelectorAll(':scope > div').length).toBeGreaterThan(3);
+    const screen = await renderPanel(storeWithReply(text, true), { renderMarkdown: false });
+    const plain = screen.container.querySelector('[data-slot="plain-text"]') as HTMLElement;
+    expect(plain.querySelectorAll(':scope > div').length).toBeGreaterThan(3);
     // Read as a person sees it (and copies it), the blocks give back the text exactly.
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, with the block breaks, is the point
-    expect(bubble.innerText).toBe(text);
+    expect(plain.innerText).toBe(text);
+    // The same text in one piece, in a twin of the element, takes exactly the same height.
+    const onePiece = twinHeight(plain, (twin) => {
+      twin.textContent = text;
+    });
+    expect(onePiece).toBe(plain.getBoundingClientRect().height);
+  });
 
-    // The same text in one piece, in a twin of the bubble, takes exactly the same height.
-    const twin = bubble.cloneNode(false) as HTMLElement;
-    twin.textContent = text;
-    bubble.parentElement?.append(twin);
-    expect(twin.getBoundingClientRect().height).toBe(bubble.getBoundingClientRect().height);
-    twin.remove();
+  it('as markdown, cut one long paragraph into parts that look exactly like it in one piece', async () => {
+    const lines = Array.from(
+      { length: 120 },
+      (_, index) => `Line ${index} of a long answer with **bold** words that wrap in the bubble`,
+    );
+    const text = lines.join('\n');
+    const screen = await renderPanel(storeWithReply(text));
+    const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
+    const parts = markdown.querySelectorAll(':scope > p');
+    expect(parts.length).toBeGreaterThan(3);
+    expect(markdown.querySelectorAll(':scope > p[data-continued]')).toHaveLength(parts.length - 1);
+    // The caret follows the last word, inside the last part.
+    expect(parts[parts.length - 1]?.querySelector('[data-slot="caret"]')).not.toBeNull();
+    (markdown.querySelector('[data-slot="caret"]') as HTMLElement).style.display = 'none';
+    // One paragraph with a line break per line, as the text reads in one piece.
+    const onePiece = twinHeight(markdown, (twin) => {
+      const paragraph = document.createElement('p');
+      paragraph.innerHTML = lines
+        .map((line) => line.replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>'))
+        .join('<br>');
+      twin.append(paragraph);
+    });
+    expect(onePiece).toBe(markdown.getBoundingClientRect().height);
+  });
+
+  it('as markdown, cut one long code block into parts that look exactly like it in one piece', async () => {
+    const lines = Array.from({ length: 300 }, (_, index) => `const line${index} = ${index};`);
+    const text = ['```ts', ...lines].join('\n');
+    const screen = await renderPanel(storeWithReply(text));
+    const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
+    const parts = markdown.querySelectorAll(':scope > pre');
+    expect(parts.length).toBeGreaterThan(3);
+    expect(parts[parts.length - 1]?.querySelector('[data-slot="caret"]')).not.toBeNull();
+    (markdown.querySelector('[data-slot="caret"]') as HTMLElement).style.display = 'none';
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, with the block breaks, is the point
+    expect(markdown.innerText).toBe(lines.join('\n'));
+    const onePiece = twinHeight(markdown, (twin) => {
+      const pre = parts[0]?.cloneNode(false) as HTMLElement;
+      pre.removeAttribute('data-continues-below');
+      pre.textContent = lines.join('\n');
+      twin.append(pre);
+    });
+    expect(onePiece).toBe(markdown.getBoundingClientRect().height);
   });
 });

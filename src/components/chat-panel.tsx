@@ -1,3 +1,5 @@
+import { useMemo } from 'react';
+import type { ImagePolicy } from '../markdown/safe-url.ts';
 import { Banners } from './banners.tsx';
 import { cn } from './class-names.ts';
 import { Composer } from './composer.tsx';
@@ -6,13 +8,19 @@ import { EscalationButton } from './escalation-button.tsx';
 import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
 import { LiveAnnouncer } from './live-announcer.tsx';
 import { MessageList } from './message-list.tsx';
-import { type ChatClassNames, ChatUiProvider, type RenderMessage } from './ui-context.tsx';
+import {
+  type ChatClassNames,
+  ChatUiProvider,
+  markdownOptionsFor,
+  type RenderMessage,
+  type ReplyTextMode,
+} from './ui-context.tsx';
 
 /** Props of `ChatPanel`: presentation only. */
 export interface ChatPanelProps {
   /** Extra classes for the root element, merged last. */
   className?: string;
-  /** Extra classes per part of the widget, merged last so they win over the defaults. */
+  /** Extra classes per part of the widget; they win over chatwire's defaults. */
   classNames?: ChatClassNames;
   /** Replacement strings; any left out keep their English default. */
   labels?: Partial<ChatLabels>;
@@ -29,6 +37,20 @@ export interface ChatPanelProps {
   maxMessageLength?: number;
   /** Text direction; `rtl` mirrors the layout for Arabic, Hebrew, Persian, … Default `ltr`. */
   dir?: 'ltr' | 'rtl';
+  /**
+   * How assistant replies are shown. `true` (default): markdown, rendered safely and
+   * incrementally as the reply streams (paragraphs, emphasis, links, lists, quotes, tables,
+   * code; raw HTML is shown as text). `false`: plain text with web addresses linked.
+   * A function: your own renderer, given the text so far.
+   */
+  renderMarkdown?: ReplyTextMode;
+  /**
+   * Which images in replies may load, e.g. `(url) => url.hostname === 'cdn.example.com'`.
+   * By default none do: an image loads without a click, so a reply could leak data to any
+   * host it names. Only `http:` and `https:` images are considered. A refused image is shown
+   * as a link.
+   */
+  allowImage?: ImagePolicy;
 }
 
 /** The widget's colour theme. */
@@ -48,10 +70,19 @@ export function ChatPanel({
   maxMessageLength,
   showEscalation = true,
   renderMessage,
+  renderMarkdown = true,
+  allowImage,
 }: ChatPanelProps) {
   const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
+  const { linkOpensInNewTab, taskDone, taskOpen } = merged;
+  // One object while its inputs stay the same: every finished block of every reply is
+  // memoised on it.
+  const markdown = useMemo(
+    () => ({ ...markdownOptionsFor({ linkOpensInNewTab, taskDone, taskOpen }), allowImage }),
+    [linkOpensInNewTab, taskDone, taskOpen, allowImage],
+  );
   return (
-    <ChatUiProvider value={{ labels: merged, classNames, renderMessage }}>
+    <ChatUiProvider value={{ labels: merged, classNames, renderMessage, renderMarkdown, markdown }}>
       <section
         data-chatwire=""
         data-slot="root"

@@ -7,7 +7,7 @@ import { useLatest } from '../react/use-latest.ts';
 import { ChatLauncher, type LauncherCorner } from './chat-launcher.tsx';
 import { ChatPanel, type ChatPanelProps } from './chat-panel.tsx';
 import { DEFAULT_LABELS } from './labels.ts';
-import { ChatUiProvider } from './ui-context.tsx';
+import { ChatUiProvider, markdownOptionsFor } from './ui-context.tsx';
 
 /** The chatbot server chatwire connects to when no `url` is given. */
 export const DEFAULT_SERVER_URL = 'ws://localhost:3001';
@@ -82,12 +82,7 @@ export function ChatWidget(props: ChatWidgetProps) {
     <ChatStoreProvider store={store}>
       <ChatConnection store={store} {...connection} />
       {mode === 'launcher' ? (
-        <ChatUiProvider
-          value={{
-            labels: { ...DEFAULT_LABELS, ...panelProps.labels },
-            classNames: panelProps.classNames ?? {},
-          }}
-        >
+        <ChatUiProvider value={launcherUi(panelProps)}>
           <ChatLauncher corner={launcherCorner} theme={panelProps.theme}>
             <ChatPanel {...panelProps} />
           </ChatLauncher>
@@ -97,6 +92,12 @@ export function ChatWidget(props: ChatWidgetProps) {
       )}
     </ChatStoreProvider>
   );
+}
+
+/** What the launcher button reads: the labels and classes; replies render in the panel. */
+function launcherUi({ labels, classNames = {} }: ChatPanelProps) {
+  const merged = { ...DEFAULT_LABELS, ...labels };
+  return { labels: merged, classNames, renderMarkdown: true, markdown: markdownOptionsFor(merged) };
 }
 
 /**

@@ -43,6 +43,12 @@ export interface ChatLabels {
   newMessages: (count: number) => string;
   /** Read to screen readers while a reply has started but no text has come yet. */
   assistantTyping: string;
+  /** Read to screen readers after the text of a link in a reply. */
+  linkOpensInNewTab: string;
+  /** Read in place of a ticked box in a reply's task list. */
+  taskDone: string;
+  /** Read in place of an empty box in a reply's task list. */
+  taskOpen: string;
   connection: Record<ConnectionStatus, string>;
 }
 
@@ -83,6 +89,9 @@ export const DEFAULT_LABELS: ChatLabels = {
   emptyConversation: 'Ask anything to get started.',
   newMessages: (count) => (count === 1 ? '1 new message ↓' : `${count} new messages ↓`),
   assistantTyping: 'Assistant is typing',
+  linkOpensInNewTab: '(opens in a new tab)',
+  taskDone: 'Done:',
+  taskOpen: 'To do:',
   connection: {
     idle: 'Not connected',
     connecting: 'Connecting…',

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ChatState } from '../core/state.ts';
+import { plainTextOf } from '../markdown/plain-text-of.ts';
 import { useChatStoreApi } from '../react/context.tsx';
 import { useChatUi } from './ui-context.tsx';
 
@@ -11,11 +12,14 @@ import { useChatUi } from './ui-context.tsx';
  */
 export function LiveAnnouncer() {
   const store = useChatStoreApi();
-  const { labels } = useChatUi();
+  const { labels, renderMarkdown } = useChatUi();
   const [polite, setPolite] = useState('');
   const [assertive, setAssertive] = useState('');
   const labelsRef = useRef(labels);
   labelsRef.current = labels;
+  // Markdown is announced as the words it shows, not its markup ("**bold**" as "bold").
+  const spokenRef = useRef((text: string) => text);
+  spokenRef.current = renderMarkdown === true ? plainTextOf : (text) => text;
 
   useEffect(() => {
     // Only replies seen streaming are watched, so a token costs a lookup, not a scan.
@@ -35,7 +39,7 @@ export function LiveAnnouncer() {
           if (message?.role !== 'assistant' || message.status === 'streaming') continue;
           streaming.delete(id);
           if (message.status === 'complete')
-            said.push(`${labelsRef.current.assistant}: ${message.text}`);
+            said.push(`${labelsRef.current.assistant}: ${spokenRef.current(message.text)}`);
         }
       }
       if (said.length > 0) setPolite(said.join('\n'));

@@ -1,6 +1,8 @@
 import { memo, type ReactNode } from 'react';
 import { selectMessage } from '../core/selectors.ts';
 import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
+import { MarkdownText } from '../markdown/markdown-text.tsx';
+import { PlainText } from '../markdown/plain-text.tsx';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { InlineAction } from './inline-action.tsx';
@@ -134,7 +136,9 @@ function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: 
         )}
       >
         {isStreaming && message.text === '' && <TypingDots label={labels.assistantTyping} />}
-        <StreamingText text={message.text} tail={isStreaming && message.text !== '' && <Caret />} />
+        {message.text !== '' && (
+          <ReplyText message={message} tail={isStreaming ? <Caret /> : undefined} />
+        )}
       </div>
       <Timestamp at={message.createdAt} />
       {message.status === 'interrupted' && (
@@ -206,43 +210,19 @@ function Timestamp({ at }: { at: string }) {
 /** Past this many characters a reply certainly spans the bubble's full width. */
 const LONG_REPLY = 400;
 
-/** A long reply is cut into blocks of at least this many characters, at line breaks. */
-const TEXT_CHUNK = 1_024;
-
-/**
- * A reply's text as a run of blocks, each ending at a line break, so each frame of a stream
- * changes only the last block: the browser lays out that block alone instead of the whole
- * reply, and the cost per frame stays flat however long the reply grows. Block boundaries
- * depend only on the text before them, so earlier blocks never change.
- */
-function StreamingText({ text, tail }: { text: string; tail: ReactNode }) {
-  if (text.length <= TEXT_CHUNK) {
+/** An assistant reply's text: markdown, plain text, or the host's renderer. */
+function ReplyText({ message, tail }: { message: AssistantMessage; tail: ReactNode }) {
+  const { renderMarkdown, markdown, labels } = useChatUi();
+  const streaming = message.status === 'streaming';
+  if (typeof renderMarkdown === 'function') {
+    return renderMarkdown(message.text, { message, streaming });
+  }
+  if (renderMarkdown) {
     return (
-      <>
-        {text}
-        {tail}
-      </>
+      <MarkdownText text={message.text} streaming={streaming} options={markdown} tail={tail} />
     );
   }
-  const blocks: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    const lineEnd = text.indexOf('\n', start + TEXT_CHUNK);
-    // The line break between two blocks is the block boundary itself, so it is not repeated
-    // inside either block (a trailing one would add a blank line in some engines).
-    const end = lineEnd === -1 ? text.length : lineEnd;
-    blocks.push(text.slice(start, end));
-    start = end + 1;
-  }
-  // Blocks only ever grow or get added at the end, so their index is a stable key.
-  return blocks.map((block, index) => (
-    // biome-ignore lint/suspicious/noArrayIndexKey: block positions never move
-    <div key={index}>
-      {block}
-      {/* The caret follows the last word, inside the last block, not on a line of its own. */}
-      {index === blocks.length - 1 && tail}
-    </div>
-  ));
+  return <PlainText text={message.text} opensInNewTab={labels.linkOpensInNewTab} tail={tail} />;
 }
 
 /** The blinking block at the end of a reply that is still streaming. */
@@ -250,6 +230,7 @@ function Caret() {
   return (
     <span
       aria-hidden="true"
+      data-slot="caret"
       className="cw:ms-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
     />
   );

@@ -1,5 +1,6 @@
 import { createContext, type ReactNode, useContext } from 'react';
-import type { ChatMessage } from '../core/state.ts';
+import type { AssistantMessage, ChatMessage } from '../core/state.ts';
+import type { MarkdownOptions } from '../markdown/render.tsx';
 import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
 
 /** The widget's parts, each of which takes extra classes through `classNames`. */
@@ -20,7 +21,10 @@ export type ChatPart =
   | 'input'
   | 'sendButton';
 
-/** Extra classes per part; they are merged last, so they win over chatwire's defaults. */
+/**
+ * Extra classes per part. They win over chatwire's defaults, which sit in a lower cascade
+ * layer, whatever order the stylesheets load in.
+ */
 export type ChatClassNames = Partial<Record<ChatPart, string>>;
 
 /**
@@ -29,14 +33,43 @@ export type ChatClassNames = Partial<Record<ChatPart, string>>;
  */
 export type RenderMessage = (message: ChatMessage, renderDefault: () => ReactNode) => ReactNode;
 
+/**
+ * Renders the text of an assistant reply your way, e.g. with a markdown library of your
+ * choice. Called on every update while the reply streams, with the text so far.
+ */
+export type RenderReplyText = (
+  text: string,
+  reply: { message: AssistantMessage; streaming: boolean },
+) => ReactNode;
+
+/** How assistant replies are shown: markdown (default), plain text, or your renderer. */
+export type ReplyTextMode = boolean | RenderReplyText;
+
 /** Presentation settings every part reads: the strings to show and the host's classes. */
 export interface ChatUi {
   labels: ChatLabels;
   classNames: ChatClassNames;
   renderMessage?: RenderMessage;
+  renderMarkdown: ReplyTextMode;
+  /** Options for chatwire's markdown; keeps its identity between renders. */
+  markdown: MarkdownOptions;
 }
 
-const ChatUiContext = createContext<ChatUi>({ labels: DEFAULT_LABELS, classNames: {} });
+/** The markdown options for `labels`, without images. */
+export const markdownOptionsFor = (
+  labels: Pick<ChatLabels, 'linkOpensInNewTab' | 'taskDone' | 'taskOpen'>,
+): MarkdownOptions => ({
+  linkOpensInNewTab: labels.linkOpensInNewTab,
+  taskDone: labels.taskDone,
+  taskOpen: labels.taskOpen,
+});
+
+const ChatUiContext = createContext<ChatUi>({
+  labels: DEFAULT_LABELS,
+  classNames: {},
+  renderMarkdown: true,
+  markdown: markdownOptionsFor(DEFAULT_LABELS),
+});
 
 export const ChatUiProvider = ChatUiContext.Provider;
 

@@ -1,0 +1,134 @@
+/**
+ * A long conversation: mounted over a store that already holds every message, then scrolled
+ * from the bottom to the top, one step per animation frame. chatwire is compared with a
+ * naive list (one div per message, no optimisation) in the same run.
+ */
+import { ChatPanel } from 'chatwire';
+import { type ChatStore, ChatStoreProvider, createChatStore } from 'chatwire/headless';
+import type { ReactNode } from 'react';
+import type { HistoryResult, HistorySpec } from './api.ts';
+import { container, render } from './root.ts';
+import { historyQuestion, historyReply } from './text.ts';
+import { afterPaint, nextFrame, waitFor, watchLongTasks } from './timing.ts';
+
+const T0 = Date.parse('2026-01-01T09:00:00.000Z');
+const at = (index: number) => new Date(T0 + index * 20_000).toISOString();
+
+interface Turn {
+  id: number;
+  question: string;
+  reply: string;
+}
+
+const turnsOf = (messages: number): Turn[] =>
+  Array.from({ length: Math.ceil(messages / 2) }, (_, index) => ({
+    id: index,
+    question: historyQuestion(index),
+    reply: historyReply(index),
+  }));
+
+/**
+ * Seeds a store through the public API, as a conversation would have filled it: each question
+ * added as sent, each reply streamed in with its whole text as one token, then ended.
+ */
+function seededStore(turns: readonly Turn[]): ChatStore {
+  const store = createChatStore({ now: () => new Date(T0) });
+  for (const { id, question, reply } of turns) {
+    const timestamp = at(2 * id + 1);
+    const frame = (payload: object) => JSON.stringify({ ...payload, timestamp });
+    const messageId = `reply-${id}`;
+    store.actions.dispatch({
+      type: 'user-message-added',
+      id: `user:${id}`,
+      text: question,
+      status: 'sent',
+      at: at(2 * id),
+    });
+    store.actions.receiveMany([
+      frame({ type: 'stream-start', messageId }),
+      frame({ type: 'stream-token', messageId, token: reply }),
+      frame({ type: 'stream-end', messageId }),
+    ]);
+  }
+  return store;
+}
+
+/** The naive transcript: every message a div in one scrolling box. */
+function NaiveHistory({ turns }: { turns: readonly Turn[] }) {
+  return (
+    <div role="log" style={{ height: 600, overflowY: 'auto', whiteSpace: 'pre-wrap' }}>
+      {turns.flatMap(({ id, question, reply }) => [
+        <div key={`q${id}`} data-role="user" style={{ margin: 8, textAlign: 'end' }}>
+          {question}
+        </div>,
+        <div key={`a${id}`} data-role="assistant" style={{ margin: 8 }}>
+          {reply}
+        </div>,
+      ])}
+    </div>
+  );
+}
+
+function viewOf(spec: HistorySpec, turns: readonly Turn[]): ReactNode {
+  if (spec.implementation === 'naive') return <NaiveHistory turns={turns} />;
+  return (
+    <div style={{ height: 600 }}>
+      <ChatStoreProvider store={seededStore(turns)}>
+        <ChatPanel />
+      </ChatStoreProvider>
+    </div>
+  );
+}
+
+/** Renders `view` and times it up to the first paint with all `count` messages shown. */
+async function timeMount(view: ReactNode, count: number): Promise<number> {
+  const hasAll = () => container().querySelectorAll('[data-role]').length >= count;
+  const started = performance.now();
+  render(view);
+  await waitFor(hasAll);
+  await afterPaint();
+  return performance.now() - started;
+}
+
+/** Scrolls up by `stepPx` per frame until the top and returns each frame's duration. */
+function scrollToTop(scroller: HTMLElement, stepPx: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    const frames: number[] = [];
+    let previous: number | null = null;
+    const step = (now: number) => {
+      if (previous !== null) frames.push(now - previous);
+      previous = now;
+      if (scroller.scrollTop <= 0) return resolve(frames);
+      scroller.scrollTop = Math.max(0, scroller.scrollTop - stepPx);
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  });
+}
+
+const percentile = (values: readonly number[], fraction: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(sorted.length * fraction) - 1)] ?? Number.NaN;
+};
+
+export async function history(spec: HistorySpec): Promise<HistoryResult> {
+  const turns = turnsOf(spec.messages);
+  // Built before the clock starts: seeding the store is not part of mounting it.
+  const view = viewOf(spec, turns);
+  const mountMs = await timeMount(view, turns.length * 2);
+  const scroller = container().querySelector<HTMLElement>('[role="log"]');
+  if (!scroller) throw new Error('No role="log" transcript to scroll.');
+  scroller.scrollTop = scroller.scrollHeight;
+  // Let the jump to the bottom (and anything it sets off) settle before timing frames.
+  await nextFrame();
+  await nextFrame();
+  const stopWatching = watchLongTasks();
+  const frames = await scrollToTop(scroller, spec.scrollStepPx);
+  return {
+    mountMs,
+    maxFrameMs: Math.max(...frames),
+    p95FrameMs: percentile(frames, 0.95),
+    longestTaskMs: stopWatching(),
+    frames: frames.length,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Three ways to show one streamed reply, fed the same event pattern (one message event per
+ * token, as a WebSocket delivers them), measured from the first token to the full text being
+ * in the DOM.
+ *
+ * - floor: raw DOM, text appended once per animation frame; nothing can be much faster.
+ * - naive: what most widgets do: React state updated per token, scrolled to the bottom per
+ *   token.
+ * - chatwire: the real store, frame inbox and ChatPanel.
+ */
+import { ChatPanel } from 'chatwire';
+import { ChatStoreProvider, createChatStore } from 'chatwire/headless';
+import { useEffect, useRef, useState } from 'react';
+import { createFrameInbox } from '../../src/react/frame-inbox.ts';
+import type { StreamPageResult, StreamSpec } from './api.ts';
+import { container, render } from './root.ts';
+import { makeTokens } from './text.ts';
+import { deliver, nextFrame, waitFor, watchLongTasks } from './timing.ts';
+
+/** A mounted implementation: where frames go, and how it says the whole reply is shown. */
+interface Receiver {
+  onFrame: (data: string) => void;
+  isDone: () => boolean;
+}
+
+const timestamp = '2026-01-01T00:00:00.000Z';
+const frameOf = (payload: object) => JSON.stringify({ ...payload, timestamp });
+
+function framesOf(tokens: readonly string[]): string[] {
+  return [
+    frameOf({ type: 'stream-start', messageId: 'bench' }),
+    ...tokens.map((token) => frameOf({ type: 'stream-token', messageId: 'bench', token })),
+    frameOf({ type: 'stream-end', messageId: 'bench' }),
+  ];
+}
+
+const tokenOf = (data: string): string | null => {
+  const frame = JSON.parse(data) as { type: string; token?: string };
+  return frame.type === 'stream-token' ? (frame.token ?? '') : null;
+};
+
+function mountFloor(expectedLength: number): Receiver {
+  render(null);
+  container().innerHTML =
+    '<div style="height:600px;overflow-y:auto;white-space:pre-wrap"><div data-reply></div></div>';
+  const target = container().querySelector('[data-reply]') as HTMLElement;
+  let pending = '';
+  let scheduled = false;
+  let appended = 0;
+  const flush = () => {
+    appended += pending.length;
+    target.append(pending);
+    pending = '';
+    scheduled = false;
+  };
+  return {
+    onFrame: (data) => {
+      const token = tokenOf(data);
+      if (token === null) return;
+      pending += token;
+      if (!scheduled) requestAnimationFrame(flush);
+      scheduled = true;
+    },
+    // A running count, so checking costs the floor nothing.
+    isDone: () => appended >= expectedLength,
+  };
+}
+
+/** The naive widget: one state update and one scroll per token. */
+function NaiveChat({ onFrame }: { onFrame: (handler: (data: string) => void) => void }) {
+  const [text, setText] = useState('');
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    onFrame((data) => {
+      const token = tokenOf(data);
+      if (token !== null) setText((previous) => previous + token);
+    });
+  }, [onFrame]);
+  useEffect(() => {
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  });
+  return (
+    <div ref={scroller} style={{ height: 600, overflowY: 'auto', whiteSpace: 'pre-wrap' }}>
+      <div data-reply="">{text}</div>
+    </div>
+  );
+}
+
+function mountNaive(expectedLength: number): Receiver {
+  let handler: (data: string) => void = () => undefined;
+  render(<NaiveChat onFrame={(next) => (handler = next)} />);
+  return {
+    onFrame: (data) => handler(data),
+    isDone: () =>
+      (container().querySelector('[data-reply]')?.textContent?.length ?? 0) >= expectedLength,
+  };
+}
+
+function mountChatwire(renderMarkdown: boolean | undefined): Receiver {
+  const store = createChatStore();
+  const inbox = createFrameInbox((batch) => store.actions.receiveMany(batch));
+  render(
+    <div style={{ height: 600 }}>
+      <ChatStoreProvider store={store}>
+        {/* Left undefined, the prop takes ChatPanel's own default, as for a host that omits it. */}
+        <ChatPanel renderMarkdown={renderMarkdown} />
+      </ChatStoreProvider>
+    </div>,
+  );
+  return {
+    onFrame: (data) => inbox.add(data),
+    // The reply is marked complete in the same render that puts its last text in the DOM.
+    isDone: () =>
+      container().querySelector('[data-role="assistant"][data-status="complete"]') !== null,
+  };
+}
+
+function mount(spec: StreamSpec, expectedLength: number): Receiver {
+  switch (spec.implementation) {
+    case 'floor':
+      return mountFloor(expectedLength);
+    case 'naive':
+      return mountNaive(expectedLength);
+    case 'chatwire':
+      return mountChatwire(spec.renderMarkdown);
+    default:
+      return spec.implementation satisfies never;
+  }
+}
+
+let prepared: { frames: string[]; receiver: Receiver } | null = null;
+
+export async function prepareStream(spec: StreamSpec): Promise<void> {
+  const tokens = makeTokens(spec.text, spec.tokens);
+  const receiver = mount(spec, tokens.join('').length);
+  prepared = { frames: framesOf(tokens), receiver };
+  // Two frames: React has committed the empty panel and the browser has painted it.
+  await nextFrame();
+  await nextFrame();
+}
+
+export async function runStream(): Promise<StreamPageResult> {
+  if (!prepared) throw new Error('runStream() needs prepareStream() first.');
+  const { frames, receiver } = prepared;
+  prepared = null;
+  const stopWatching = watchLongTasks();
+  const started = performance.now();
+  deliver(frames, receiver.onFrame);
+  await waitFor(receiver.isDone);
+  const wallMs = performance.now() - started;
+  return { wallMs, longestTaskMs: stopWatching() };
+}

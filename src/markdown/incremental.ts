@@ -1,0 +1,246 @@
+/**
+ * Incremental markdown for streamed replies: the text is cut into segments, each lexed once by
+ * marked's lexer, so a reply that grows token by token re-lexes only its open end and the cost
+ * per token does not grow with the reply's length.
+ *
+ * A segment is stable, and never lexed again, once the text after it shows that it cannot
+ * change:
+ * - Blank-line rule: once the first line of the last block is complete, every block before
+ *   the last blank line that precedes it is finished. A blank line followed by a whole line of
+ *   another block ends a paragraph, a table, a block quote or a heading for good, and a list
+ *   that went on would have been lexed as one token with that line, leaving no blank line
+ *   between them.
+ * - Long-block rules: an open paragraph longer than {@link BLOCK_PART} characters is cut at a
+ *   line break before a line that starts with a letter (such a line reads the same alone as
+ *   inside the paragraph); an open fenced code block is cut at a line break, and the rest is
+ *   lexed after a copy of its fence line. Parts are marked `continuesAbove`/`continuesBelow`
+ *   so they are drawn flush, as one block. An emphasis that spans that very line break is the
+ *   one thing this loses; it is a fair price for a reply of many kilobytes in one paragraph.
+ *
+ * Link reference definitions are carried forward, so `[text][ref]` works after its
+ * `[ref]: url` line; a definition that comes later than its use is not applied backwards.
+ */
+import { getDefaults, Lexer, type Links, type Token, type Tokens } from 'marked';
+import { closeOpenInline } from './complete-inline.ts';
+
+/** Markdown as chat replies are written: GitHub-flavoured, a line break is a line break. */
+const LEXER_OPTIONS = { ...getDefaults(), gfm: true, breaks: true };
+
+/** An open paragraph or fenced code block longer than this is cut at a line break into parts. */
+export const BLOCK_PART = 1_024;
+
+/** A run of top-level blocks lexed together. */
+export interface Segment {
+  /** Where the segment starts in the reply's text: unique and stable, a React key. */
+  readonly key: number;
+  /** marked's top-level tokens for the segment. */
+  readonly tokens: readonly Token[];
+  /** The segment starts in the middle of a paragraph or code block the one before began. */
+  readonly continuesAbove: boolean;
+  /** The segment ends in the middle of a paragraph or code block the next one finishes. */
+  readonly continuesBelow: boolean;
+}
+
+/** A reply's markdown: stable segments that never change, and the open end. */
+export interface MarkdownDocument {
+  /** The text this document was built from. */
+  readonly text: string;
+  /** Segments that later text cannot change, in order. */
+  readonly stable: readonly Segment[];
+  /** The open end, re-lexed whenever the text grows; null when nothing follows the stable part. */
+  readonly open: Segment | null;
+  /** Length of the text the stable segments cover. */
+  readonly stableEnd: number;
+  /** Link reference definitions seen in the stable segments. */
+  readonly links: Links;
+  /** Lexed before the open end: the fence line of a code block the cut went through. */
+  readonly carry: string;
+  /** The open end continues a paragraph or code block cut by a long-block rule. */
+  readonly openContinues: boolean;
+}
+
+/** Lexes `source` as one segment, with the link definitions known so far. */
+function lex(source: string, links: Links): Token[] & { links: Links } {
+  const lexer = new Lexer(LEXER_OPTIONS);
+  Object.assign(lexer.tokens.links, links);
+  return lexer.lex(source);
+}
+
+/** Length in the original text of the first `count` characters after `\r\n` became `\n`. */
+function originalLength(original: string, count: number): number {
+  let index = 0;
+  for (let seen = 0; seen < count && index < original.length; seen++) {
+    index += original.startsWith('\r\n', index) ? 2 : 1;
+  }
+  return index;
+}
+
+/** Line ends as marked's lexer sees them. */
+const normaliseLineEnds = (text: string) => text.replace(/\r\n?/g, '\n');
+
+const rawLength = (tokens: readonly Token[]) =>
+  tokens.reduce((total, token) => total + token.raw.length, 0);
+
+/** How many leading tokens the blank-line rule makes stable. */
+function stableTokenCount(tokens: readonly Token[]): number {
+  let lastBlock = tokens.length - 1;
+  while (lastBlock >= 0 && tokens[lastBlock]?.type === 'space') lastBlock--;
+  // Until the last block's first line is complete, what it is stays open: `2` may yet become
+  // `2. item`, which would continue a list before the blank line.
+  const lastBlockText = tokens.slice(lastBlock).map((token) => token.raw);
+  if (!lastBlockText.join('').includes('\n')) return 0;
+  for (let index = lastBlock - 1; index >= 0; index--) {
+    if (tokens[index]?.type === 'space') return index + 1;
+  }
+  return 0;
+}
+
+/** Where the long-paragraph rule cuts `source` (after a line break), or -1. */
+function paragraphCut(source: string, tokens: readonly Token[]): number {
+  const last = tokens.at(-1);
+  if (last?.type !== 'paragraph' || last.raw.length <= BLOCK_PART) return -1;
+  const start = source.length - last.raw.length;
+  const lineStartsWithLetter = /\n(?=\p{L})/gu;
+  lineStartsWithLetter.lastIndex = start + BLOCK_PART;
+  const match = lineStartsWithLetter.exec(source);
+  return match && match.index < source.length - 1 ? match.index + 1 : -1;
+}
+
+/** A fence line: the opening or closing line of a fenced code block. */
+const FENCE_LINE = /^ {0,3}(?:`{3,}|~{3,})/;
+
+/**
+ * Where the long-code rule cuts `source` (after a line break, not before the closing fence),
+ * and the fence line the rest is lexed after, or null.
+ */
+function codeCut(source: string, tokens: readonly Token[]): { at: number; fence: string } | null {
+  const last = tokens.at(-1);
+  if (last?.type !== 'code' || last.raw.length <= BLOCK_PART || !FENCE_LINE.test(last.raw)) {
+    return null;
+  }
+  const start = source.length - last.raw.length;
+  let lineEnd = source.indexOf('\n', start + BLOCK_PART);
+  while (lineEnd !== -1 && FENCE_LINE.test(source.slice(lineEnd + 1, lineEnd + 8))) {
+    lineEnd = source.indexOf('\n', lineEnd + 1);
+  }
+  if (lineEnd === -1 || lineEnd >= source.length - 1) return null;
+  return { at: lineEnd + 1, fence: last.raw.slice(0, last.raw.indexOf('\n') + 1) };
+}
+
+interface Cut {
+  /** Characters of the normalised tail that become a stable segment. */
+  length: number;
+  tokens: Token[];
+  /** Lexed before the rest: the fence line of a code block cut in two, or nothing. */
+  carry: string;
+  /** The cut falls inside a paragraph or code block, which the next segment continues. */
+  splitsBlock: boolean;
+}
+
+/**
+ * The next stable segment at the start of `tail`, if the rules allow one; without one, the
+ * tail's tokens, so the open end need not be lexed twice. `carry` is lexed before the tail.
+ */
+function nextCut(
+  tail: string,
+  links: Links,
+  carry: string,
+): { cut: Cut } | { cut: null; tokens: Token[] } {
+  const source = carry + tail;
+  const tokens = lex(source, links);
+  // A guard against a lexer that drops characters: offsets must add up, or nothing is stable.
+  if (rawLength(tokens) !== source.length) return { cut: null, tokens };
+  const count = stableTokenCount(tokens);
+  const stable = tokens.slice(0, count);
+  const stableLength = rawLength(stable) - carry.length;
+  if (count > 0 && stableLength > 0) {
+    return { cut: { length: stableLength, tokens: stable, carry: '', splitsBlock: false } };
+  }
+  const inParagraph = paragraphCut(source, tokens);
+  const inCode = inParagraph === -1 ? codeCut(source, tokens) : null;
+  const at = inCode ? inCode.at : inParagraph;
+  if (at <= carry.length) return { cut: null, tokens };
+  const part = lex(source.slice(0, at), links);
+  return {
+    cut: { length: at - carry.length, tokens: part, carry: inCode?.fence ?? '', splitsBlock: true },
+  };
+}
+
+/** The link definitions among `tokens`, added to `links`. */
+function withDefinitions(links: Links, tokens: readonly Token[]): Links {
+  const definitions = tokens.filter((token): token is Tokens.Def => token.type === 'def');
+  if (definitions.length === 0) return links;
+  const next: Links = Object.assign(Object.create(null), links);
+  for (const { tag, href, title } of definitions) {
+    if (!(tag in next)) next[tag] = { href, title };
+  }
+  return next;
+}
+
+const EMPTY: MarkdownDocument = {
+  text: '',
+  stable: [],
+  open: null,
+  stableEnd: 0,
+  links: Object.create(null),
+  carry: '',
+  openContinues: false,
+};
+
+/**
+ * Brings `previous` up to date with `text`. When `text` extends the text `previous` was built
+ * from, its stable segments are kept as they are (same objects) and only the rest is lexed;
+ * otherwise the document is built afresh. While `streaming`, inline markup left open at the
+ * end (`**bold`, `` `code ``) is closed for display, so it does not flicker from raw markers to
+ * formatting when its closing marker arrives.
+ */
+export function parseIncrementally(
+  previous: MarkdownDocument | null,
+  text: string,
+  streaming: boolean,
+): MarkdownDocument {
+  const base =
+    previous && text.startsWith(previous.text.slice(0, previous.stableEnd)) ? previous : EMPTY;
+  const stable = [...base.stable];
+  let { stableEnd, links, carry, openContinues } = base;
+  let openTokens: Token[] = [];
+  for (;;) {
+    const tail = text.slice(stableEnd);
+    const next = nextCut(normaliseLineEnds(tail), links, carry);
+    const { cut } = next;
+    if (!cut) {
+      openTokens = next.tokens;
+      break;
+    }
+    stable.push({
+      key: stableEnd,
+      tokens: cut.tokens,
+      continuesAbove: openContinues,
+      continuesBelow: cut.splitsBlock,
+    });
+    links = withDefinitions(links, cut.tokens);
+    stableEnd += originalLength(tail, cut.length);
+    carry = cut.carry;
+    openContinues = cut.splitsBlock;
+  }
+  const rest = normaliseLineEnds(text.slice(stableEnd));
+  const shown = streaming ? closeOpenInline(carry + rest) : carry + rest;
+  const open: Segment | null =
+    rest === ''
+      ? null
+      : {
+          key: stableEnd,
+          tokens: shown === carry + rest ? openTokens : lex(shown, links),
+          continuesAbove: openContinues,
+          continuesBelow: false,
+        };
+  return {
+    text,
+    stable: stable.length === base.stable.length ? base.stable : stable,
+    open,
+    stableEnd,
+    links,
+    carry,
+    openContinues,
+  };
+}

@@ -1,0 +1,451 @@
+/**
+ * marked's tokens as React elements. Every string from the model reaches the DOM as a React
+ * text node or a checked attribute, never as HTML: raw HTML in a reply is shown as the text it
+ * is, links and images pass the URL allow-list, and there is no `dangerouslySetInnerHTML`.
+ */
+import type { MarkedToken, Token, Tokens } from 'marked';
+import type { ReactNode } from 'react';
+import { decodeEntities } from './entities.ts';
+import { type ImagePolicy, safeImageUrl, safeLinkUrl } from './safe-url.ts';
+
+/** What rendering markdown needs from the widget. */
+export interface MarkdownOptions {
+  /** Which images may load; none when absent. */
+  allowImage?: ImagePolicy;
+  /** Read to screen readers after each link's text. */
+  linkOpensInNewTab: string;
+  /** Read in place of a task list's ticked box. */
+  taskDone: string;
+  /** Read in place of a task list's empty box. */
+  taskOpen: string;
+}
+
+/**
+ * Vertical rhythm for a run of blocks: no outer margins, a gap between blocks, none before a
+ * block that continues the one above it (a long paragraph or code block cut into parts).
+ */
+export const BLOCK_FLOW =
+  'cw:[&>*]:my-0 cw:[&>*+*]:mt-2.5 cw:[&>[data-continued]]:mt-0 cw:whitespace-normal';
+
+// Without extensions, marked only produces its own token types; the generic kind is for
+// extensions, which chatwire does not load.
+const known = (token: Token) => token as MarkedToken;
+
+/** Where a run of blocks meets the parts of a block cut in two. */
+export interface BlockEdges {
+  /** The first block continues the block the run before ended with. */
+  continuesAbove?: boolean;
+  /** The last block goes on in the next run. */
+  continuesBelow?: boolean;
+}
+
+/** Renders top-level or nested block tokens; `tail` (the streaming caret) ends the last one. */
+export function renderBlocks(
+  tokens: readonly Token[],
+  options: MarkdownOptions,
+  tail?: ReactNode,
+  { continuesAbove = false, continuesBelow = false }: BlockEdges = {},
+): ReactNode[] {
+  const last = lastContentIndex(tokens);
+  return tokens.map((token, index) =>
+    renderBlock(known(token), index, options, {
+      tail: index === last ? tail : undefined,
+      continued: continuesAbove && index === 0,
+      continuesBelow: continuesBelow && index === last,
+    }),
+  );
+}
+
+function lastContentIndex(tokens: readonly Token[]): number {
+  for (let index = tokens.length - 1; index >= 0; index--) {
+    const type = tokens[index]?.type;
+    if (type !== 'space' && type !== 'def') return index;
+  }
+  return -1;
+}
+
+interface BlockPlacement {
+  /** Inline content placed at the end of this block: the caret of a streaming reply. */
+  tail: ReactNode;
+  /** This block continues the part of it the previous run of blocks ended with. */
+  continued: boolean;
+  /** This block goes on in the next run of blocks. */
+  continuesBelow: boolean;
+}
+
+function renderBlock(
+  token: MarkedToken,
+  key: number,
+  options: MarkdownOptions,
+  { tail, continued, continuesBelow }: BlockPlacement,
+): ReactNode {
+  switch (token.type) {
+    case 'space':
+    case 'def':
+      return null;
+    case 'paragraph':
+      return (
+        <p key={key} data-continued={continued || undefined}>
+          {renderInline(token.tokens, options)}
+          {tail}
+        </p>
+      );
+    case 'heading':
+      return <Heading key={key} token={token} options={options} tail={tail} />;
+    case 'code':
+      return (
+        <CodeBlock
+          key={key}
+          token={token}
+          tail={tail}
+          continued={continued}
+          continuesBelow={continuesBelow}
+        />
+      );
+    case 'blockquote':
+      return (
+        <blockquote
+          key={key}
+          className={`cw:border-s-2 cw:border-(--chatwire-border) cw:ps-3 cw:text-(--chatwire-muted) ${BLOCK_FLOW}`}
+        >
+          {renderBlocks(token.tokens, options, tail)}
+        </blockquote>
+      );
+    case 'list':
+      return <List key={key} token={token} options={options} tail={tail} />;
+    case 'table':
+      return <Table key={key} token={token} options={options} tail={tail} />;
+    case 'hr':
+      return <hr key={key} className="cw:border-t cw:border-(--chatwire-border)" />;
+    case 'html':
+      // Raw HTML is shown as the text it is, never parsed.
+      return (
+        <p key={key}>
+          {token.raw.trimEnd()}
+          {tail}
+        </p>
+      );
+    case 'text':
+      // Block-level text: the content of a tight list item.
+      return (
+        <span key={key}>
+          {token.tokens ? renderInline(token.tokens, options) : decodeEntities(token.text)}
+          {tail}
+        </span>
+      );
+    case 'br':
+    case 'checkbox':
+    case 'codespan':
+    case 'del':
+    case 'em':
+    case 'escape':
+    case 'image':
+    case 'link':
+    case 'list_item':
+    case 'strong':
+      return <span key={key}>{renderInline([token], options)}</span>;
+    default:
+      return token satisfies never;
+  }
+}
+
+function Heading({
+  token,
+  options,
+  tail,
+}: {
+  token: Tokens.Heading;
+  options: MarkdownOptions;
+  tail: ReactNode;
+}) {
+  // The widget's own title is a level-2 heading, so a reply's headings nest below it, from
+  // level 3: models open with `#` or `##` alike, and either must not skip a level.
+  const level = Math.min(6, Math.max(3, token.depth + 1));
+  const Tag = `h${level}` as 'h3';
+  return (
+    <Tag
+      className={`cw:font-semibold ${token.depth === 1 ? 'cw:text-base' : 'cw:text-sm'}`}
+      data-depth={token.depth}
+    >
+      {renderInline(token.tokens, options)}
+      {tail}
+    </Tag>
+  );
+}
+
+function CodeBlock({
+  token,
+  tail,
+  continued,
+  continuesBelow,
+}: {
+  token: Tokens.Code;
+  tail: ReactNode;
+  continued: boolean;
+  continuesBelow: boolean;
+}) {
+  const language = token.lang?.trim().split(/\s/)[0] || undefined;
+  return (
+    <pre
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: focusable so a keyboard can scroll it sideways
+      tabIndex={0}
+      data-slot="code-block"
+      data-language={language}
+      // The parts of a long block cut in two meet flush, as one block.
+      data-continued={continued || undefined}
+      data-continues-below={continuesBelow || undefined}
+      className="cw:data-continued:rounded-t-none cw:data-continued:pt-0 cw:data-continues-below:rounded-b-none cw:data-continues-below:pb-0 cw:overflow-x-auto cw:whitespace-pre cw:rounded-md cw:bg-(--chatwire-surface) cw:p-2 cw:font-mono cw:text-xs cw:ring-(--chatwire-accent) cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
+    >
+      {/* Inherits the block's font: the browser's own `code` font would change the line height. */}
+      <code className="cw:[font:inherit]">{token.text}</code>
+      {tail}
+    </pre>
+  );
+}
+
+function List({
+  token,
+  options,
+  tail,
+}: {
+  token: Tokens.List;
+  options: MarkdownOptions;
+  tail: ReactNode;
+}) {
+  const items = token.items.map((item, index) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: a list's items never move
+    <li key={index} className={item.loose ? BLOCK_FLOW : undefined}>
+      {item.task && <TaskBox checked={item.checked ?? false} options={options} />}
+      {renderBlocks(
+        item.tokens.filter((child) => child.type !== 'checkbox'),
+        options,
+        index === token.items.length - 1 ? tail : undefined,
+      )}
+    </li>
+  ));
+  const taskList = token.items.some((item) => item.task);
+  const className = taskList
+    ? 'cw:list-none cw:ps-1'
+    : `cw:ps-5 ${token.ordered ? 'cw:list-decimal' : 'cw:list-disc'}`;
+  if (token.ordered) {
+    const start = typeof token.start === 'number' && token.start !== 1 ? token.start : undefined;
+    return (
+      <ol start={start} className={className}>
+        {items}
+      </ol>
+    );
+  }
+  return <ul className={className}>{items}</ul>;
+}
+
+function TaskBox({ checked, options }: { checked: boolean; options: MarkdownOptions }) {
+  return (
+    <>
+      <span aria-hidden="true" className="cw:me-1.5">
+        {checked ? '☑' : '☐'}
+      </span>
+      <span className="cw:sr-only">{checked ? options.taskDone : options.taskOpen} </span>
+    </>
+  );
+}
+
+function Table({
+  token,
+  options,
+  tail,
+}: {
+  token: Tokens.Table;
+  options: MarkdownOptions;
+  tail: ReactNode;
+}) {
+  const cell = (content: Tokens.TableCell, index: number, Tag: 'th' | 'td', end?: ReactNode) => (
+    <Tag
+      key={index}
+      scope={Tag === 'th' ? 'col' : undefined}
+      style={content.align ? { textAlign: content.align } : undefined}
+      className="cw:border cw:border-(--chatwire-border) cw:px-2 cw:py-1 cw:text-start"
+    >
+      {renderInline(content.tokens, options)}
+      {end}
+    </Tag>
+  );
+  return (
+    <div
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: focusable so a keyboard can scroll it sideways
+      tabIndex={0}
+      data-slot="table"
+      className="cw:overflow-x-auto"
+    >
+      <table className="cw:border-collapse cw:text-xs">
+        <thead>
+          <tr>{token.header.map((content, index) => cell(content, index, 'th'))}</tr>
+        </thead>
+        <tbody>
+          {token.rows.map((row, rowIndex) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a table's rows never move
+            <tr key={rowIndex}>
+              {row.map((content, index) =>
+                cell(
+                  content,
+                  index,
+                  'td',
+                  rowIndex === token.rows.length - 1 && index === row.length - 1 ? tail : undefined,
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Renders inline tokens: text, emphasis, code spans, links, images, line breaks. */
+export function renderInline(tokens: readonly Token[], options: MarkdownOptions): ReactNode[] {
+  return tokens.map((token, index) => renderInlineToken(known(token), index, options));
+}
+
+function renderInlineToken(token: MarkedToken, key: number, options: MarkdownOptions): ReactNode {
+  switch (token.type) {
+    case 'text':
+      return token.tokens ? (
+        <span key={key}>{renderInline(token.tokens, options)}</span>
+      ) : (
+        decodeEntities(token.text)
+      );
+    case 'escape':
+      return token.text;
+    case 'strong':
+      return <strong key={key}>{renderInline(token.tokens, options)}</strong>;
+    case 'em':
+      return <em key={key}>{renderInline(token.tokens, options)}</em>;
+    case 'del':
+      return <del key={key}>{renderInline(token.tokens, options)}</del>;
+    case 'codespan':
+      return (
+        <code
+          key={key}
+          className="cw:rounded cw:bg-(--chatwire-surface) cw:px-1 cw:font-mono cw:text-[0.9em]"
+        >
+          {token.text}
+        </code>
+      );
+    case 'br':
+      return <br key={key} />;
+    case 'link':
+      return <Link key={key} token={token} options={options} />;
+    case 'image':
+      return <Image key={key} token={token} options={options} />;
+    case 'checkbox':
+      return <TaskBox key={key} checked={token.checked} options={options} />;
+    case 'html':
+      // Inline HTML tags are shown as written.
+      return token.raw;
+    case 'space':
+    case 'def':
+      return null;
+    case 'blockquote':
+    case 'code':
+    case 'heading':
+    case 'hr':
+    case 'list':
+    case 'list_item':
+    case 'paragraph':
+    case 'table':
+      return token.raw;
+    default:
+      return token satisfies never;
+  }
+}
+
+function Link({ token, options }: { token: Tokens.Link; options: MarkdownOptions }) {
+  const href = safeLinkUrl(token.href);
+  const children = renderInline(token.tokens, options);
+  if (!href) return <span data-slot="blocked-link">{children}</span>;
+  return (
+    <ExternalLink
+      href={href}
+      title={token.title ? decodeEntities(token.title) : undefined}
+      opensInNewTab={options.linkOpensInNewTab}
+    >
+      {children}
+    </ExternalLink>
+  );
+}
+
+/**
+ * A link out of the conversation, to a URL that passed the allow-list. It opens in a new tab,
+ * which keeps the conversation, and the app around it, where they were.
+ */
+export function ExternalLink({
+  href,
+  title,
+  opensInNewTab,
+  children,
+}: {
+  href: string;
+  title?: string;
+  /** Read to screen readers after the link's text. */
+  opensInNewTab: string;
+  children: ReactNode;
+}) {
+  return (
+    <a
+      href={href}
+      title={title}
+      target="_blank"
+      rel="noopener noreferrer nofollow ugc"
+      className="cw:underline cw:decoration-(--chatwire-accent) cw:underline-offset-2 cw:hover:decoration-2"
+    >
+      {children}
+      <span className="cw:sr-only"> {opensInNewTab}</span>
+    </a>
+  );
+}
+
+/** The plain text of inline tokens, for an image's alternative text. */
+function plainText(tokens: readonly Token[]): string {
+  return tokens
+    .map((token) =>
+      'tokens' in token && token.tokens
+        ? plainText(token.tokens)
+        : 'text' in token
+          ? decodeEntities(String(token.text))
+          : '',
+    )
+    .join('');
+}
+
+function Image({ token, options }: { token: Tokens.Image; options: MarkdownOptions }) {
+  const alt = plainText(token.tokens);
+  const src = safeImageUrl(token.href, options.allowImage);
+  if (src) {
+    return (
+      <img
+        src={src}
+        alt={alt}
+        title={token.title ? decodeEntities(token.title) : undefined}
+        loading="lazy"
+        referrerPolicy="no-referrer"
+        className="cw:inline-block cw:max-w-full cw:rounded-md"
+      />
+    );
+  }
+  // An image that may not load is offered as a link the user can choose to follow.
+  const href = safeLinkUrl(token.href);
+  const text = alt || token.href;
+  if (!href) return <span data-slot="blocked-image">{text}</span>;
+  return (
+    <Link
+      token={{
+        type: 'link',
+        raw: token.raw,
+        href,
+        title: token.title,
+        text,
+        tokens: [{ type: 'text', raw: text, text }],
+      }}
+      options={options}
+    />
+  );
+}
