@@ -15,7 +15,7 @@ const external = [
   /^react($|\/)/,
   /^react-dom($|\/)/,
   /^zustand($|\/)/,
-  'react-use-websocket',
+  /^react-use-websocket($|\/)/,
   'clsx',
   'marked',
 ];
@@ -35,6 +35,9 @@ const chromium = () => ({
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],
+  // Pre-bundled up front: found mid-run, Vite would re-optimise and reload, and the browser
+  // tests already running would get a second copy of React.
+  optimizeDeps: { include: ['react-use-websocket/dist/lib/use-websocket.js', 'marked'] },
   build: {
     outDir: 'dist',
     cssCodeSplit: true,

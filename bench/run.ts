@@ -144,6 +144,8 @@ function printHistories(histories: Map<string, HistoryResult>): void {
     [
       { header: 'implementation', cell: ([implementation]) => implementation },
       { header: 'mount ms', cell: ([, result]) => result.mountMs },
+      { header: 'all in DOM ms', cell: ([, result]) => result.allInDomMs },
+      { header: 'mount longest task ms', cell: ([, result]) => result.mountLongestTaskMs },
       { header: 'max frame ms', cell: ([, result]) => result.maxFrameMs, digits: 1 },
       { header: 'p95 frame ms', cell: ([, result]) => result.p95FrameMs, digits: 1 },
       { header: 'longest task ms', cell: ([, result]) => result.longestTaskMs },

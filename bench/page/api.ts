@@ -38,8 +38,15 @@ export interface HistorySpec {
 }
 
 export interface HistoryResult {
-  /** From just before `root.render` to the first paint with every message in the DOM. */
+  /**
+   * From just before `root.render` to the first paint that shows the latest message: what
+   * the user waits for. chatwire mounts the latest messages first and fills in older ones.
+   */
   mountMs: number;
+  /** From just before `root.render` to the first paint with every message in the DOM. */
+  allInDomMs: number;
+  /** The longest task from `root.render` until every message is in the DOM. */
+  mountLongestTaskMs: number;
   maxFrameMs: number;
   p95FrameMs: number;
   /** The longest task while scrolling. */

@@ -174,3 +174,31 @@ describe('long replies', () => {
     expect(onePiece).toBe(markdown.getBoundingClientRect().height);
   });
 });
+
+describe('a long history', () => {
+  it('shows its latest messages at once, then fills in older ones in order, pinned to the bottom', async () => {
+    const store = createChatStore();
+    const timestamp = new Date().toISOString();
+    for (let index = 0; index < 300; index++) {
+      const frame = (payload: object) =>
+        JSON.stringify({ ...payload, messageId: `m${index}`, timestamp });
+      store.actions.receiveMany([
+        frame({ type: 'stream-start' }),
+        frame({ type: 'stream-token', token: `Reply number ${index}.` }),
+        frame({ type: 'stream-end' }),
+      ]);
+    }
+    const screen = await renderPanel(store);
+    const log = screen.getByRole('log').element() as HTMLElement;
+    const shown = () => [...log.querySelectorAll('[data-role="assistant"]')];
+    // The first render holds the latest messages only.
+    expect(shown().length).toBeLessThan(300);
+    expect(shown().at(-1)?.textContent).toContain('Reply number 299.');
+    await expect.poll(() => shown().length, { timeout: 10_000 }).toBe(300);
+    const numbers = shown().map((reply) =>
+      Number(/Reply number (\d+)/.exec(reply.textContent ?? '')?.[1]),
+    );
+    expect(numbers).toEqual(Array.from({ length: 300 }, (_, index) => index));
+    await expect.poll(() => log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(2);
+  });
+});

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 import { selectMessageIds } from '../core/selectors.ts';
 import { useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
@@ -12,12 +12,13 @@ import { useStickToBottom } from './use-stick-to-bottom.ts';
  * reads further up, new messages are counted in a "new messages" pill that jumps back down.
  */
 export function MessageList() {
-  const messageIds = useChatStore(selectMessageIds);
+  const allMessageIds = useChatStore(selectMessageIds);
+  const messageIds = useProgressiveMount(allMessageIds);
   const { labels, classNames } = useChatUi();
   const scrollerRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLOListElement>(null);
   const { isAtBottom, scrollToBottom } = useStickToBottom(scrollerRef, contentRef);
-  const unread = useUnreadWhileAway(messageIds.length, isAtBottom);
+  const unread = useUnreadWhileAway(allMessageIds.length, isAtBottom);
 
   return (
     <div className="cw:relative cw:flex cw:min-h-0 cw:flex-1 cw:flex-col">
@@ -36,12 +37,18 @@ export function MessageList() {
           classNames.messageList,
         )}
       >
-        {messageIds.length === 0 && (
+        {allMessageIds.length === 0 && (
           <p className="cw:py-8 cw:text-center cw:text-sm cw:text-(--chatwire-muted)">
             {labels.emptyConversation}
           </p>
         )}
-        <ol ref={contentRef} className="cw:m-0 cw:flex cw:list-none cw:flex-col cw:gap-2 cw:p-0">
+        <ol
+          ref={contentRef}
+          // Each message is its own layout island: adding one (or older ones above) lays out
+          // that message, not every message after it. Without it, each background step of a
+          // long history's mount re-laid out the whole transcript.
+          className="cw:m-0 cw:flex cw:list-none cw:flex-col cw:gap-2 cw:p-0 cw:[&>li]:[contain:layout_style]"
+        >
           {messageIds.map((id) => (
             <MessageItem key={id} id={id} />
           ))}
@@ -68,4 +75,48 @@ function useUnreadWhileAway(messageCount: number, isAtBottom: boolean): number {
     setCountWhenLeft(isAtBottom ? null : (previous) => previous ?? messageCount);
   }, [isAtBottom, messageCount]);
   return countWhenLeft === null ? 0 : Math.max(0, messageCount - countWhenLeft);
+}
+
+/** Messages rendered at once when a transcript mounts with a long history. */
+const FIRST_WINDOW = 40;
+/**
+ * Older messages added per background step after that: few enough that a step's render,
+ * commit and layout stay under a long task on a small machine.
+ */
+const FILL_STEP = 40;
+
+/**
+ * The messages to render: all of them, except that a long history mounts with its latest
+ * {@link FIRST_WINDOW} and fills in older ones {@link FILL_STEP} at a time in the background,
+ * as interruptible transitions when the browser is idle (so a scroll keeps its frames). The latest messages, which are what a user
+ * sees first, show at once; the full transcript follows within a second or so, above the
+ * view, where the browser's scroll anchoring keeps whatever the user is reading in place.
+ */
+function useProgressiveMount(ids: readonly string[]): readonly string[] {
+  // The oldest message rendered so far, or null once every message is.
+  const [firstShown, setFirstShown] = useState(() =>
+    ids.length > FIRST_WINDOW ? (ids[ids.length - FIRST_WINDOW] ?? null) : null,
+  );
+  // A message list that no longer holds that message (a cleared conversation) shows in full.
+  const start = firstShown === null ? 0 : Math.max(0, ids.indexOf(firstShown));
+  useEffect(() => {
+    if (start === 0) return;
+    return whenIdle(() => {
+      startTransition(() => {
+        const next = start - FILL_STEP;
+        setFirstShown(next > 0 ? (ids[next] ?? null) : null);
+      });
+    });
+  }, [ids, start]);
+  return start === 0 ? ids : ids.slice(start);
+}
+
+/** Runs `work` when the main thread is idle (soon, at the latest); returns a cancel function. */
+function whenIdle(work: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const handle = requestIdleCallback(work, { timeout: 500 });
+    return () => cancelIdleCallback(handle);
+  }
+  const timer = setTimeout(work, 0);
+  return () => clearTimeout(timer);
 }

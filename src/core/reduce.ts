@@ -34,6 +34,12 @@ import {
 export type ChatEvent =
   | { type: 'frame-received'; frame: ServerFrame; at: string }
   | { type: 'frame-rejected'; problem: FrameProblem; at: string }
+  /**
+   * `count` consecutive `stream-token` frames for one reply, their tokens joined as `text`:
+   * a frame's worth of tokens applied as one update, so a long transcript is not copied once
+   * per token.
+   */
+  | { type: 'tokens-received'; messageId: string; text: string; count: number; at: string }
   | { type: 'user-message-added'; id: string; text: string; status: 'queued' | 'sent'; at: string }
   | { type: 'user-message-delivered'; id: string }
   | { type: 'user-message-failed'; id: string }
@@ -67,6 +73,8 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
       return reduceFrame(state, event.frame, event.at);
     case 'frame-rejected':
       return addProblem(state, event.problem.kind, event.problem.message, event.at);
+    case 'tokens-received':
+      return appendTokens(state, event.messageId, event.text, event.count, event.at);
     case 'user-message-added':
       return addUserMessage(state, event);
     case 'user-message-delivered':
@@ -119,12 +127,7 @@ function reduceFrame(state: ChatState, frame: ServerFrame, at: string): ChatStat
     case 'stream-start':
       return startStream(state, frame.messageId, at);
     case 'stream-token':
-      return updateStream(state, frame.type, frame.messageId, at, (message) => ({
-        ...message,
-        text: message.text + frame.token,
-        tokenCount: message.tokenCount + 1,
-        updatedAt: at,
-      }));
+      return appendTokens(state, frame.messageId, frame.token, 1, at);
     case 'stream-end':
       return updateStream(state, frame.type, frame.messageId, at, (message) => ({
         ...message,
@@ -144,6 +147,21 @@ function reduceFrame(state: ChatState, frame: ServerFrame, at: string): ChatStat
     default:
       return frame satisfies never;
   }
+}
+
+function appendTokens(
+  state: ChatState,
+  messageId: string,
+  text: string,
+  count: number,
+  at: string,
+): ChatState {
+  return updateStream(state, 'stream-token', messageId, at, (message) => ({
+    ...message,
+    text: message.text + text,
+    tokenCount: message.tokenCount + count,
+    updatedAt: at,
+  }));
 }
 
 function startStream(state: ChatState, messageId: string, at: string): ChatState {

@@ -513,6 +513,39 @@ describe('receiveMany', () => {
     expect(reply?.role === 'assistant' && reply.text).toBe('one two three');
   });
 
+  it('joins consecutive tokens of one reply into one update, keeping interleaved replies apart', () => {
+    const store = createChatStore();
+    const timestamp = '2026-01-01T00:00:00.000Z';
+    const frame = (payload: object) => JSON.stringify({ ...payload, timestamp });
+    store.actions.receiveMany([
+      frame({ type: 'stream-start', messageId: 'a' }),
+      frame({ type: 'stream-start', messageId: 'b' }),
+    ]);
+    const before = store.getState().messagesById;
+    const tokens = (id: string, words: string[]) =>
+      words.map((token) => frame({ type: 'stream-token', messageId: id, token }));
+    store.actions.receiveMany([
+      ...tokens('a', ['1 ', '2 ', '3 ']),
+      ...tokens('b', ['x ', 'y ']),
+      ...tokens('a', ['4']),
+      frame({ type: 'stream-end', messageId: 'a' }),
+    ]);
+    const { messagesById } = store.getState();
+    const a = messagesById[assistantMessageKey('a')];
+    const b = messagesById[assistantMessageKey('b')];
+    expect(a?.role === 'assistant' && [a.text, a.tokenCount, a.status]).toEqual([
+      '1 2 3 4',
+      4,
+      'complete',
+    ]);
+    expect(b?.role === 'assistant' && [b.text, b.tokenCount, b.status]).toEqual([
+      'x y ',
+      2,
+      'streaming',
+    ]);
+    expect(messagesById).not.toBe(before);
+  });
+
   it('reports every problem in a batch to onProblem, in order', () => {
     const onProblem = vi.fn();
     const store = createChatStore({ onProblem });

@@ -9,7 +9,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { chatFrame, humanEscalationFrame } from './encode.ts';
 import { parseServerFrame } from './parse.ts';
-import type { ClientFrame, ServerFrameType } from './protocol.ts';
+import type { ClientFrame, ServerFrame, ServerFrameType } from './protocol.ts';
 import { type ChatEvent, type ConnectionDetails, reduce } from './reduce.ts';
 import { type ChatState, type ConnectionStatus, initialChatState, type Problem } from './state.ts';
 
@@ -81,6 +81,34 @@ export const DEFAULT_ESCALATION_REASON = 'Need human assistance';
 export const DEFAULT_MAX_MESSAGE_LENGTH = 4_000;
 
 /** Creates the store for one chat widget. Each widget needs its own. */
+/**
+ * Adds the event for a received frame to `events`; a token for the same reply as the event
+ * before it joins that event, so a batch of tokens becomes one update of the reply.
+ */
+function addFrameEvent(events: ChatEvent[], frame: ServerFrame, at: string): void {
+  if (frame.type !== 'stream-token') {
+    events.push({ type: 'frame-received', frame, at });
+    return;
+  }
+  const last = events.at(-1);
+  if (last?.type === 'tokens-received' && last.messageId === frame.messageId) {
+    events[events.length - 1] = {
+      ...last,
+      text: last.text + frame.token,
+      count: last.count + 1,
+      at,
+    };
+    return;
+  }
+  events.push({
+    type: 'tokens-received',
+    messageId: frame.messageId,
+    text: frame.token,
+    count: 1,
+    at,
+  });
+}
+
 export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
   const now = options.now ?? (() => new Date());
   const createId = options.createId ?? (() => crypto.randomUUID());
@@ -194,7 +222,7 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
         }
         for (const warning of result.warnings)
           events.push({ type: 'frame-rejected', problem: warning, at });
-        events.push({ type: 'frame-received', frame: result.frame, at });
+        addFrameEvent(events, result.frame, at);
         return result.frame.type;
       });
       dispatchAll(events);

@@ -90,7 +90,7 @@ describe('parseIncrementally', () => {
   it('covers the text exactly: segment keys are offsets, raw text adds up', () => {
     fc.assert(
       fc.property(document, (text) => {
-        const parsed = parseIncrementally(null, text, false);
+        const parsed = stream(text, [7]).at(-1) as MarkdownDocument;
         const segments = [...parsed.stable, ...(parsed.open ? [parsed.open] : [])];
         for (const segment of segments) {
           const raw = segment.tokens.map((token) => token.raw).join('');
@@ -154,13 +154,25 @@ describe('parseIncrementally', () => {
 
   it('does not cut before a line that would read differently on its own', () => {
     const text = `${'word '.repeat(230)}\n    indented continuation\n=== not a heading ${'x '.repeat(10)}`;
-    const parsed = parseIncrementally(null, text, false);
+    const parsed = stream(text, [7]).at(-1) as MarkdownDocument;
     expect(parsed.stable).toEqual([]);
     expect(parsed.open?.tokens.map((token) => token.type)).toEqual(['paragraph']);
   });
 
+  it('lexes a finished reply seen for the first time in one piece', () => {
+    const parsed = parseIncrementally(null, 'One.\n\nTwo.\n\nThree\n', false);
+    expect(parsed.stable).toEqual([]);
+    expect(parsed.open?.tokens.map((token) => token.type)).toEqual([
+      'paragraph',
+      'space',
+      'paragraph',
+      'space',
+      'paragraph',
+    ]);
+  });
+
   it('starts afresh when the text is not a continuation of the previous one', () => {
-    const first = parseIncrementally(null, 'One.\n\nTwo.\n\nThree\n', false);
+    const first = parseIncrementally(null, 'One.\n\nTwo.\n\nThree\n', true);
     expect(first.stable.length).toBe(1);
     const replaced = parseIncrementally(first, 'Other.\n\nText', false);
     expect(allTokens(replaced).map((token) => token.raw)).toEqual(['Other.', '\n\n', 'Text']);
@@ -168,7 +180,7 @@ describe('parseIncrementally', () => {
 
   it('applies link definitions to the segments after them', () => {
     const text = '[docs]: https://example.com/docs\n\nSee [the docs][docs].\n\nMore.';
-    const parsed = parseIncrementally(null, text, false);
+    const parsed = stream(text, [7]).at(-1) as MarkdownDocument;
     const paragraph = allTokens(parsed).find((token) => token.raw.startsWith('See'));
     expect(JSON.stringify(paragraph)).toContain('"href":"https://example.com/docs"');
   });

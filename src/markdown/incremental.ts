@@ -187,6 +187,17 @@ const EMPTY: MarkdownDocument = {
   openContinues: false,
 };
 
+/** A document of `text` lexed in one piece, as its open end. */
+function whole(text: string): MarkdownDocument {
+  const source = normaliseLineEnds(text);
+  const tokens = lex(source, EMPTY.links);
+  return {
+    ...EMPTY,
+    text,
+    open: source === '' ? null : { key: 0, tokens, continuesAbove: false, continuesBelow: false },
+  };
+}
+
 /**
  * Brings `previous` up to date with `text`. When `text` extends the text `previous` was built
  * from, its stable segments are kept as they are (same objects) and only the rest is lexed;
@@ -201,6 +212,8 @@ export function parseIncrementally(
 ): MarkdownDocument {
   const base =
     previous && text.startsWith(previous.text.slice(0, previous.stableEnd)) ? previous : EMPTY;
+  // A finished reply seen for the first time (history) is lexed once, whole: it will not grow.
+  if (!streaming && base === EMPTY) return whole(text);
   const stable = [...base.stable];
   let { stableEnd, links, carry, openContinues } = base;
   let openTokens: Token[] = [];

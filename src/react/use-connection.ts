@@ -10,7 +10,10 @@
  * one message at a time.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import useWebSocketImport, { type Options } from 'react-use-websocket';
+import type { Options } from 'react-use-websocket';
+// The hook's own module: the package's index also loads its Socket.IO and EventSource hooks,
+// which chatwire never uses and every host would download (0.7 kB gzip).
+import * as useWebSocketModule from 'react-use-websocket/dist/lib/use-websocket.js';
 import { pingFrame, serializeClientFrame } from '../core/encode.ts';
 import {
   type AuthProblem,
@@ -32,13 +35,14 @@ import { tokenProblem } from '../core/token.ts';
 import { useFrameInbox } from './frame-inbox.ts';
 import { useLatest } from './use-latest.ts';
 
-// react-use-websocket ships CommonJS only; some bundlers hand us the module object instead
-// of its default export. Resolve it once, here, so the rest of chatwire never cares.
-type UseWebSocket = typeof useWebSocketImport;
+// react-use-websocket ships CommonJS only; some bundlers hand us its exports under `default`.
+// Resolve the hook once, here, so the rest of chatwire never cares.
+type UseWebSocket = typeof useWebSocketModule.useWebSocket;
 const useWebSocket: UseWebSocket =
-  typeof useWebSocketImport === 'function'
-    ? useWebSocketImport
-    : (useWebSocketImport as unknown as { default: UseWebSocket }).default;
+  typeof useWebSocketModule.useWebSocket === 'function'
+    ? useWebSocketModule.useWebSocket
+    : (useWebSocketModule as unknown as { default: { useWebSocket: UseWebSocket } }).default
+        .useWebSocket;
 
 /** Reconnect timing and limits. */
 export interface ReconnectOptions {
