@@ -131,15 +131,18 @@ describe('long replies', () => {
 
   it('as markdown, cut one long paragraph into parts that look exactly like it in one piece', async () => {
     const lines = Array.from(
-      { length: 120 },
+      { length: 300 },
       (_, index) => `Line ${index} of a long answer with **bold** words that wrap in the bubble`,
     );
     const text = lines.join('\n');
     const screen = await renderPanel(storeWithReply(text));
     const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
-    const parts = markdown.querySelectorAll(':scope > p');
-    expect(parts.length).toBeGreaterThan(3);
-    expect(markdown.querySelectorAll(':scope > p[data-continued]')).toHaveLength(parts.length - 1);
+    // Top-level blocks: the open one, and finished ones in their layout groups.
+    const parts = markdown.querySelectorAll(':scope > p, :scope > div > p');
+    // Enough parts that finished ones sit in more than one layout group.
+    expect(parts.length).toBeGreaterThan(16);
+    expect(markdown.querySelectorAll('[data-slot="markdown-group"]').length).toBeGreaterThan(0);
+    expect(markdown.querySelectorAll('p[data-continued]')).toHaveLength(parts.length - 1);
     // The caret follows the last word, inside the last part.
     expect(parts[parts.length - 1]?.querySelector('[data-slot="caret"]')).not.toBeNull();
     (markdown.querySelector('[data-slot="caret"]') as HTMLElement).style.display = 'none';
@@ -159,7 +162,7 @@ describe('long replies', () => {
     const text = ['```ts', ...lines].join('\n');
     const screen = await renderPanel(storeWithReply(text));
     const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
-    const parts = markdown.querySelectorAll(':scope > pre');
+    const parts = markdown.querySelectorAll(':scope > pre, :scope > div > pre');
     expect(parts.length).toBeGreaterThan(3);
     expect(parts[parts.length - 1]?.querySelector('[data-slot="caret"]')).not.toBeNull();
     (markdown.querySelector('[data-slot="caret"]') as HTMLElement).style.display = 'none';

@@ -26,21 +26,70 @@ export function MarkdownText({
   const documentRef = useRef<MarkdownDocument | null>(null);
   const document = parseIncrementally(documentRef.current, text, streaming);
   documentRef.current = document;
-  const { open } = document;
+  const { open, stable } = document;
+  const lastStable = stable.at(-1);
+  const groups: Segment[][] = [];
+  for (let start = 0; start < stable.length; start += GROUP_SIZE) {
+    groups.push(stable.slice(start, start + GROUP_SIZE));
+  }
   return (
     <div data-slot="markdown" className={BLOCK_FLOW}>
-      {document.stable.map((segment) => (
-        <SegmentView
-          key={segment.key}
-          segment={segment}
+      {groups.map((segments) => (
+        <SegmentGroup
+          key={segments[0]?.key}
+          segments={segments}
           options={options}
-          tail={open === null && segment === document.stable.at(-1) ? tail : undefined}
+          // With nothing open, the caret follows the last finished block.
+          tail={open === null && segments.at(-1) === lastStable ? tail : undefined}
         />
       ))}
       {open && <SegmentView key={open.key} segment={open} options={options} tail={tail} />}
     </div>
   );
 }
+
+/**
+ * Finished segments are wrapped this many at a time in a block of their own, a layout island:
+ * each frame of a long reply then lays out a few dozen blocks at most, not every block the
+ * reply has so far. Groups only grow at the end, so a finished block is never rendered anew.
+ */
+const GROUP_SIZE = 16;
+
+const sameSegments = (
+  previous: { segments: readonly Segment[]; options: MarkdownOptions; tail: ReactNode },
+  next: { segments: readonly Segment[]; options: MarkdownOptions; tail: ReactNode },
+) =>
+  previous.options === next.options &&
+  previous.tail === next.tail &&
+  previous.segments.length === next.segments.length &&
+  previous.segments.every((segment, index) => segment === next.segments[index]);
+
+const SegmentGroup = memo(function SegmentGroup({
+  segments,
+  options,
+  tail,
+}: {
+  segments: readonly Segment[];
+  options: MarkdownOptions;
+  tail: ReactNode;
+}) {
+  return (
+    <div
+      data-slot="markdown-group"
+      data-continued={segments[0]?.continuesAbove || undefined}
+      className={`${BLOCK_FLOW} cw:[contain:layout_style]`}
+    >
+      {segments.map((segment) => (
+        <SegmentView
+          key={segment.key}
+          segment={segment}
+          options={options}
+          tail={segment === segments.at(-1) ? tail : undefined}
+        />
+      ))}
+    </div>
+  );
+}, sameSegments);
 
 const SegmentView = memo(function SegmentView({
   segment,
