@@ -19,6 +19,7 @@ const naive: StreamSpec = { implementation: 'naive', text: 'plain', tokens: 2_00
 const plain: StreamSpec = { implementation: 'chatwire', text: 'plain', tokens: 2_000 };
 const long: StreamSpec = { implementation: 'chatwire', text: 'plain', tokens: 8_000 };
 const markdown: StreamSpec = { implementation: 'chatwire', text: 'markdown', tokens: 2_000 };
+const longMarkdown: StreamSpec = { implementation: 'chatwire', text: 'markdown', tokens: 8_000 };
 
 let bench: Bench | undefined;
 /** Median wall times, ms, by spec. */
@@ -31,12 +32,12 @@ async function measure(started: Bench, specs: StreamSpec[], runs: number): Promi
 
 beforeAll(async () => {
   bench = await startBench();
-  await measure(bench, [floor, plain, long, markdown], 3);
+  await measure(bench, [floor, plain, long, markdown, longMarkdown], 3);
   // One run: the naive widget takes seconds, and its lead is far beyond the noise.
   await measure(bench, [naive], 1);
   console.log(
     `bench walls (ms)  floor ${ms(floor)}  naive ${ms(naive)}  chatwire ${ms(plain)}, ` +
-      `8,000 tokens ${ms(long)}, markdown ${ms(markdown)}`,
+      `8,000 tokens ${ms(long)}, markdown ${ms(markdown)}, 8,000 markdown ${ms(longMarkdown)}`,
   );
 });
 
@@ -73,4 +74,10 @@ it('streams markdown within 8× of the time plain text takes', () => {
   const value = ratio(markdown, plain);
   report('chatwire markdown / plain at 2,000', value, '≤ 8×');
   expect(value).toBeLessThanOrEqual(8);
+});
+
+it('takes no longer per token for a markdown reply four times as long (finished blocks are not re-parsed)', () => {
+  const value = ratio(longMarkdown, markdown);
+  report('chatwire markdown per token 8,000 / 2,000', value, '≤ 2×');
+  expect(value).toBeLessThanOrEqual(2);
 });
