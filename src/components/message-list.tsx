@@ -5,6 +5,7 @@ import { cn } from './class-names.ts';
 import { MessageItem } from './message-item.tsx';
 import { useChatUi } from './ui-context.tsx';
 import { useStickToBottom } from './use-stick-to-bottom.ts';
+import { whenIdle } from './when-idle.ts';
 
 /**
  * The transcript. It re-renders only when a message is added: each message subscribes to
@@ -109,14 +110,4 @@ function useProgressiveMount(ids: readonly string[]): readonly string[] {
     });
   }, [ids, start]);
   return start === 0 ? ids : ids.slice(start);
-}
-
-/** Runs `work` when the main thread is idle (soon, at the latest); returns a cancel function. */
-function whenIdle(work: () => void): () => void {
-  if (typeof requestIdleCallback === 'function') {
-    const handle = requestIdleCallback(work, { timeout: 500 });
-    return () => cancelIdleCallback(handle);
-  }
-  const timer = setTimeout(work, 0);
-  return () => clearTimeout(timer);
 }
