@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { ImagePolicy } from '../markdown/safe-url.ts';
+import { useLatest } from '../react/use-latest.ts';
 import { Banners } from './banners.tsx';
 import { cn } from './class-names.ts';
 import { Composer } from './composer.tsx';
@@ -76,10 +77,16 @@ export function ChatPanel({
   const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
   const { linkOpensInNewTab, taskDone, taskOpen } = merged;
   // One object while its inputs stay the same: every finished block of every reply is
-  // memoised on it.
+  // memoised on it. `allowImage` is read through a ref, so the usual inline arrow does not
+  // make every block render again on each render of the panel.
+  const latestAllowImage = useLatest(allowImage);
+  const allowsImages = allowImage !== undefined;
   const markdown = useMemo(
-    () => ({ ...markdownOptionsFor({ linkOpensInNewTab, taskDone, taskOpen }), allowImage }),
-    [linkOpensInNewTab, taskDone, taskOpen, allowImage],
+    () => ({
+      ...markdownOptionsFor({ linkOpensInNewTab, taskDone, taskOpen }),
+      allowImage: allowsImages ? (url: URL) => latestAllowImage.current?.(url) ?? false : undefined,
+    }),
+    [linkOpensInNewTab, taskDone, taskOpen, allowsImages, latestAllowImage],
   );
   return (
     <ChatUiProvider value={{ labels: merged, classNames, renderMessage, renderMarkdown, markdown }}>

@@ -1,4 +1,4 @@
-import { memo, type ReactNode } from 'react';
+import { Component, memo, type ReactNode } from 'react';
 import { selectMessage } from '../core/selectors.ts';
 import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
 import { MarkdownText } from '../markdown/markdown-text.tsx';
@@ -210,8 +210,37 @@ function Timestamp({ at }: { at: string }) {
 /** Past this many characters a reply certainly spans the bubble's full width. */
 const LONG_REPLY = 400;
 
+/**
+ * Shows a reply as plain text if rendering it any other way throws (a host renderer's bug,
+ * markup nested past what the parser survives): one bad reply never takes the widget down.
+ */
+class PlainTextOnError extends Component<
+  { text: string; opensInNewTab: string; children: ReactNode },
+  { failed: boolean }
+> {
+  override state = { failed: false };
+
+  static getDerivedStateFromError(): { failed: boolean } {
+    return { failed: true };
+  }
+
+  override render(): ReactNode {
+    if (!this.state.failed) return this.props.children;
+    return <PlainText text={this.props.text} opensInNewTab={this.props.opensInNewTab} />;
+  }
+}
+
 /** An assistant reply's text: markdown, plain text, or the host's renderer. */
 function ReplyText({ message, tail }: { message: AssistantMessage; tail: ReactNode }) {
+  const { labels } = useChatUi();
+  return (
+    <PlainTextOnError text={message.text} opensInNewTab={labels.linkOpensInNewTab}>
+      <ReplyTextAs message={message} tail={tail} />
+    </PlainTextOnError>
+  );
+}
+
+function ReplyTextAs({ message, tail }: { message: AssistantMessage; tail: ReactNode }) {
   const { renderMarkdown, markdown, labels } = useChatUi();
   const streaming = message.status === 'streaming';
   if (typeof renderMarkdown === 'function') {

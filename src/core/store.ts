@@ -214,6 +214,9 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     receiveMany(batch) {
       const at = timestamp();
       const events: ChatEvent[] = [];
+      // Warnings (a frame without a timestamp) do not change the conversation: they are
+      // applied after the frames, so they never split a run of tokens into many updates.
+      const warnings: ChatEvent[] = [];
       const types = batch.map((data) => {
         const result = parseServerFrame(data, at);
         if (!result.ok) {
@@ -221,11 +224,11 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
           return null;
         }
         for (const warning of result.warnings)
-          events.push({ type: 'frame-rejected', problem: warning, at });
+          warnings.push({ type: 'frame-rejected', problem: warning, at });
         addFrameEvent(events, result.frame, at);
         return result.frame.type;
       });
-      dispatchAll(events);
+      dispatchAll([...events, ...warnings]);
       return types;
     },
 

@@ -8,8 +8,11 @@
 const BLOCK_START = /^ {0,3}(?:[-+*] +|\d{1,9}[.)] +|#{1,6} +|> ?|\|)/;
 /** A fence line of a fenced code block. */
 const FENCE = /^ {0,3}(?:`{3,}|~{3,})/;
-/** A link whose destination is still arriving: `[text](https://exa`. */
-const OPEN_LINK_DESTINATION = /\[[^\]]*\]\([^)\s]*$/;
+/**
+ * A link or image whose destination is still arriving: `[text](https://exa`. No bracket may
+ * sit inside the text, which keeps the search linear on text full of `[`.
+ */
+const OPEN_DESTINATION = /(!?)\[([^[\]]*)\]\([^)\s]*$/;
 
 const isSpace = (char: string | undefined) => char === undefined || /\s/.test(char);
 const isWordChar = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}]/u.test(char);
@@ -30,6 +33,10 @@ function lastInlineRun(source: string): string | null {
   return [first.replace(BLOCK_START, ''), ...lines.slice(start + 1)].join('\n');
 }
 
+/** Emphasis runs: `*`, `**`, `***`, the same with `_`, and `~~` (a lone `~` means "about"). */
+const isDelimiter = (char: string, run: number) =>
+  ((char === '*' || char === '_') && run <= 3) || (char === '~' && run === 2);
+
 /** The delimiter runs left open in `text`, innermost last. */
 function openDelimiters(text: string): string[] {
   const open: string[] = [];
@@ -47,12 +54,14 @@ function openDelimiters(text: string): string[] {
       const marker = '`'.repeat(run);
       if (open.at(-1) === marker) open.pop();
       else if (!inCode) open.push(marker);
-    } else if (!inCode && (char === '*' || char === '_' || char === '~') && run <= 3) {
-      const marker = char.repeat(char === '~' ? Math.min(run, 2) : run);
+    } else if (!inCode && isDelimiter(char, run)) {
+      const marker = char.repeat(run);
       const before = text[index - 1];
       const after = text[index + run];
       const canClose = !isSpace(before);
-      const canOpen = !isSpace(after) && !(char === '_' && isWordChar(before));
+      // Opening only at the start of a word: `2*3` or `snake_case` mid-stream are not
+      // emphasis yet, and guessing they are would flash formatting that then goes away.
+      const canOpen = !isSpace(after) && !isWordChar(before);
       const opened = open.lastIndexOf(marker);
       if (canClose && opened !== -1) open.splice(opened);
       else if (canOpen) open.push(marker);
@@ -69,12 +78,18 @@ export function closeOpenInline(source: string): string {
   const shown = trailing ? source.slice(0, source.length - (trailing[1]?.length ?? 0)) : source;
   const run = lastInlineRun(shown);
   if (run === null) return source;
-  const link = OPEN_LINK_DESTINATION.exec(run);
-  const closers = openDelimiters(link ? run.slice(0, link.index) : run)
-    .reverse()
-    .join('');
   // Closers go before trailing spaces: `**token **` would not close the bold.
   const body = shown.trimEnd();
   const spaces = shown.slice(body.length);
-  return link ? `${body})${closers}${spaces}` : body + closers + spaces;
+  const inRun = run.slice(0, run.length - (shown.length - body.length));
+  const open = OPEN_DESTINATION.exec(inRun);
+  if (!open) return body + closersFor(inRun) + spaces;
+  // A link or image whose URL is still arriving shows as its text alone (an image as
+  // nothing): a half URL is never clickable, and never fetched.
+  const [, bang, text = ''] = open;
+  const kept = bang ? '' : text;
+  const before = body.slice(0, body.length - (inRun.length - open.index));
+  return before + kept + closersFor(inRun.slice(0, open.index) + kept) + spaces;
 }
+
+const closersFor = (text: string) => openDelimiters(text).reverse().join('');

@@ -192,6 +192,14 @@ describe('parseIncrementally', () => {
     expect(JSON.stringify(complete.open?.tokens)).not.toContain('"type":"strong"');
   });
 
+  it('leaves code in a quote or a list item alone while it streams', () => {
+    const quoted = parseIncrementally(null, '> ```py\n> def f(*args', true);
+    expect(JSON.stringify(quoted.open?.tokens)).toContain('def f(*args');
+    expect(JSON.stringify(quoted.open?.tokens)).not.toContain('*args*');
+    const listed = parseIncrementally(null, '- a\n  - b\n    ```py\n    def f(*args', true);
+    expect(JSON.stringify(listed.open?.tokens)).not.toContain('*args*');
+  });
+
   it('renders an unclosed code fence as code while it streams', () => {
     const parsed = parseIncrementally(null, 'Look:\n\n```js\nconst a = "**";\n', true);
     expect(parsed.open?.tokens.map((token) => token.type)).toEqual(['code']);

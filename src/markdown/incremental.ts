@@ -60,10 +60,21 @@ export interface MarkdownDocument {
 }
 
 /** Lexes `source` as one segment, with the link definitions known so far. */
-function lex(source: string, links: Links): Token[] & { links: Links } {
-  const lexer = new Lexer(LEXER_OPTIONS);
-  Object.assign(lexer.tokens.links, links);
-  return lexer.lex(source);
+function lex(source: string, links: Links): Token[] {
+  try {
+    const lexer = new Lexer(LEXER_OPTIONS);
+    Object.assign(lexer.tokens.links, links);
+    return lexer.lex(source);
+  } catch {
+    // marked recurses per nesting level: a hostile reply (thousands of `>` or `*`) overflows
+    // the stack. Such a reply is shown as the plain text it is.
+    return [plainParagraph(source)];
+  }
+}
+
+/** `text` as one paragraph of plain text, covering it exactly (its raw is `text`). */
+export function plainParagraph(text: string): Token {
+  return { type: 'paragraph', raw: text, text, tokens: [{ type: 'escape', raw: text, text }] };
 }
 
 /** Length in the original text of the first `count` characters after `\r\n` became `\n`. */
@@ -166,6 +177,16 @@ function nextCut(
   };
 }
 
+/** Whether the last block of `tokens`, at any depth (in a quote, in a list item), is code. */
+function endsInCode(tokens: readonly Token[]): boolean {
+  const last = tokens.findLast((token) => token.type !== 'space');
+  if (!last) return false;
+  if (last.type === 'code') return true;
+  if (last.type === 'blockquote') return endsInCode(last.tokens ?? []);
+  if (last.type === 'list') return endsInCode((last as Tokens.List).items.at(-1)?.tokens ?? []);
+  return false;
+}
+
 /** The link definitions among `tokens`, added to `links`. */
 function withDefinitions(links: Links, tokens: readonly Token[]): Links {
   const definitions = tokens.filter((token): token is Tokens.Def => token.type === 'def');
@@ -237,7 +258,8 @@ export function parseIncrementally(
     openContinues = cut.splitsBlock;
   }
   const rest = normaliseLineEnds(text.slice(stableEnd));
-  const shown = streaming ? closeOpenInline(carry + rest) : carry + rest;
+  // Inside code, markers are text: only prose gets its open markup closed.
+  const shown = streaming && !endsInCode(openTokens) ? closeOpenInline(carry + rest) : carry + rest;
   const open: Segment | null =
     rest === ''
       ? null

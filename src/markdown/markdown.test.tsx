@@ -142,7 +142,44 @@ describe('markdown replies', () => {
   });
 });
 
+describe('hostile markdown', () => {
+  it('nested past what the parser survives is shown as text, and the widget keeps working', async () => {
+    const quotes = `${'>'.repeat(3_000)} deep`;
+    const stars = `${'*'.repeat(3_000)}x${'*'.repeat(3_000)}`;
+    const lists = `${'- > '.repeat(1_500)}bottom`;
+    for (const text of [quotes, stars, lists]) {
+      const reply = await showReply(text);
+      expect(reply.textContent).toContain(text.slice(-4));
+    }
+  });
+
+  it('gives each task in a loose list one box', async () => {
+    const reply = await showReply('- [ ] first\n\n- [x] second');
+    expect(reply.querySelectorAll('li')).toHaveLength(2);
+    expect(reply.textContent?.match(/[☐☑]/g)).toEqual(['☐', '☑']);
+  });
+});
+
 describe('a streaming markdown reply', () => {
+  it('never links to or fetches a URL that is still arriving', async () => {
+    const { store, start, say } = replyStore();
+    start();
+    const screen = await render(
+      <ChatStoreProvider store={store}>
+        <ChatPanel allowImage={() => true} />
+      </ChatStoreProvider>,
+    );
+    say('See [the docs](https://docs.exa');
+    const reply = () => screen.container.querySelector('[data-role="assistant"]') as HTMLElement;
+    await expect.poll(() => reply()?.textContent).toContain('See the docs');
+    expect(reply().querySelector('a')).toBeNull();
+    say('mple.com) and ![a cat](https://cdn.example.com/ca');
+    await expect
+      .poll(() => reply().querySelector('a')?.getAttribute('href'))
+      .toBe('https://docs.example.com/');
+    expect(reply().querySelector('img')).toBeNull();
+  });
+
   it('leaves finished blocks untouched while later ones stream in', async () => {
     const { store, start, say, end } = replyStore();
     start();

@@ -58,5 +58,10 @@ const blockText = (tokens: readonly Token[]) =>
 
 /** `markdown` as plain text: its words, one block per line. */
 export function plainTextOf(markdown: string): string {
-  return blockText(Lexer.lex(markdown, LEXER_OPTIONS));
+  try {
+    return blockText(Lexer.lex(markdown, LEXER_OPTIONS));
+  } catch {
+    // Nesting deep enough to overflow the lexer's stack: say the text as written.
+    return markdown;
+  }
 }

@@ -39,19 +39,28 @@ export interface BlockEdges {
   continuesBelow?: boolean;
 }
 
+/**
+ * How deep quotes and lists nest before the rest is shown as text: far beyond any real reply,
+ * well before a hostile one could exhaust the stack.
+ */
+const MAX_DEPTH = 24;
+
 /** Renders top-level or nested block tokens; `tail` (the streaming caret) ends the last one. */
 export function renderBlocks(
   tokens: readonly Token[],
   options: MarkdownOptions,
   tail?: ReactNode,
   { continuesAbove = false, continuesBelow = false }: BlockEdges = {},
+  depth = 0,
 ): ReactNode[] {
+  if (depth > MAX_DEPTH) return [tokens.map((token) => token.raw).join('')];
   const last = lastContentIndex(tokens);
   return tokens.map((token, index) =>
     renderBlock(known(token), index, options, {
       tail: index === last ? tail : undefined,
       continued: continuesAbove && index === 0,
       continuesBelow: continuesBelow && index === last,
+      depth,
     }),
   );
 }
@@ -71,13 +80,15 @@ interface BlockPlacement {
   continued: boolean;
   /** This block goes on in the next run of blocks. */
   continuesBelow: boolean;
+  /** How many quotes and lists this block is nested in. */
+  depth: number;
 }
 
 function renderBlock(
   token: MarkedToken,
   key: number,
   options: MarkdownOptions,
-  { tail, continued, continuesBelow }: BlockPlacement,
+  { tail, continued, continuesBelow, depth }: BlockPlacement,
 ): ReactNode {
   switch (token.type) {
     case 'space':
@@ -108,11 +119,11 @@ function renderBlock(
           key={key}
           className={`cw:border-s-2 cw:border-(--chatwire-border) cw:ps-3 cw:text-(--chatwire-muted) ${BLOCK_FLOW}`}
         >
-          {renderBlocks(token.tokens, options, tail)}
+          {renderBlocks(token.tokens, options, tail, {}, depth + 1)}
         </blockquote>
       );
     case 'list':
-      return <List key={key} token={token} options={options} tail={tail} />;
+      return <List key={key} token={token} options={options} tail={tail} depth={depth} />;
     case 'table':
       return <Table key={key} token={token} options={options} tail={tail} />;
     case 'hr':
@@ -207,19 +218,23 @@ function List({
   token,
   options,
   tail,
+  depth,
 }: {
   token: Tokens.List;
   options: MarkdownOptions;
   tail: ReactNode;
+  depth: number;
 }) {
   const items = token.items.map((item, index) => (
     // biome-ignore lint/suspicious/noArrayIndexKey: a list's items never move
     <li key={index} className={item.loose ? BLOCK_FLOW : undefined}>
-      {item.task && <TaskBox checked={item.checked ?? false} options={options} />}
+      {/* A task's box is among the item's tokens (inside its paragraph in a loose list). */}
       {renderBlocks(
-        item.tokens.filter((child) => child.type !== 'checkbox'),
+        item.tokens,
         options,
         index === token.items.length - 1 ? tail : undefined,
+        {},
+        depth + 1,
       )}
     </li>
   ));
