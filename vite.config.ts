@@ -16,7 +16,6 @@ const external = [
   /^react-dom($|\/)/,
   /^zustand($|\/)/,
   /^react-use-websocket($|\/)/,
-  'clsx',
   'marked',
 ];
 

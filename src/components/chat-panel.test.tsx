@@ -178,6 +178,31 @@ describe('long replies', () => {
   });
 });
 
+describe('a long list', () => {
+  it('as markdown, cut into parts that look exactly like it in one piece', async () => {
+    const items = Array.from({ length: 150 }, (_, index) => `item number ${index} of the list`);
+    const text = items.map((item) => `- ${item}`).join('\n');
+    const screen = await renderPanel(storeWithReply(text));
+    const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
+    const lists = markdown.querySelectorAll(':scope > ul, :scope > div > ul');
+    expect(lists.length).toBeGreaterThan(2);
+    expect(markdown.querySelectorAll('li')).toHaveLength(150);
+    (markdown.querySelector('[data-slot="caret"]') as HTMLElement).style.display = 'none';
+    const onePiece = twinHeight(markdown, (twin) => {
+      const list = lists[0]?.cloneNode(false) as HTMLElement;
+      for (const item of items) {
+        const entry = document.createElement('li');
+        const span = document.createElement('span');
+        span.textContent = item;
+        entry.append(span);
+        list.append(entry);
+      }
+      twin.append(list);
+    });
+    expect(onePiece).toBe(markdown.getBoundingClientRect().height);
+  });
+});
+
 describe('a long history', () => {
   it('shows its latest messages at once, then fills in older ones in order, pinned to the bottom', async () => {
     const store = createChatStore();

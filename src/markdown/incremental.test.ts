@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { getDefaults, Lexer, type Token } from 'marked';
+import { getDefaults, Lexer, type Token, type Tokens } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_PART, type MarkdownDocument, parseIncrementally } from './incremental.ts';
 
@@ -150,6 +150,24 @@ describe('parseIncrementally', () => {
       .filter((token) => token.type !== 'space')
       .at(-1);
     expect(last?.raw).toBe('After.');
+  });
+
+  it('cuts a long list before one of its items, numbering going on', () => {
+    const items = Array.from({ length: 200 }, (_, index) => `${index + 1}. item **${index}**`);
+    const text = ['Steps:', '', ...items, '', 'Done.'].join('\n');
+    const steps = stream(text, [4, 9]);
+    const longestOpen = Math.max(...steps.map((step) => step.text.length - step.stableEnd));
+    expect(longestOpen).toBeLessThan(BLOCK_PART + 200);
+    const lists = allTokens(steps.at(-1) as MarkdownDocument).filter(
+      (token): token is Tokens.List => token.type === 'list',
+    );
+    expect(lists.length).toBeGreaterThan(2);
+    expect(lists.flatMap((list) => list.items.map((item) => item.text))).toEqual(
+      items.map((item) => item.replace(/^\d+\. /, '')),
+    );
+    expect(lists.map((list) => list.start)).toEqual(
+      lists.map((_, index) => 1 + lists.slice(0, index).reduce((n, l) => n + l.items.length, 0)),
+    );
   });
 
   it('does not cut before a line that would read differently on its own', () => {

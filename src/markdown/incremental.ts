@@ -13,7 +13,8 @@
  * - Long-block rules: an open paragraph longer than {@link BLOCK_PART} characters is cut at a
  *   line break before a line that starts with a letter (such a line reads the same alone as
  *   inside the paragraph); an open fenced code block is cut at a line break, and the rest is
- *   lexed after a copy of its fence line. Parts are marked `continuesAbove`/`continuesBelow`
+ *   lexed after a copy of its fence line; an open list is cut before one of its later items.
+ *   Parts are marked `continuesAbove`/`continuesBelow`
  *   so they are drawn flush, as one block. An emphasis that spans that very line break is the
  *   one thing this loses; it is a fair price for a reply of many kilobytes in one paragraph.
  *
@@ -138,6 +139,24 @@ function codeCut(source: string, tokens: readonly Token[]): { at: number; fence:
   return { at: lineEnd + 1, fence: last.raw.slice(0, last.raw.indexOf('\n') + 1) };
 }
 
+/**
+ * Where the long-list rule cuts `source`: before a later item of the open list at the same
+ * indent, with the same bullet (or the same number delimiter), so the rest lexes as the
+ * same list going on; or -1.
+ */
+function listCut(source: string, tokens: readonly Token[]): number {
+  const last = tokens.at(-1);
+  if (last?.type !== 'list' || last.raw.length <= BLOCK_PART) return -1;
+  const first = /^( *)([-+*]|\d{1,9}([.)]))[ \t]/.exec(last.raw);
+  if (!first) return -1;
+  const [, indent = '', bullet = '', delimiter] = first;
+  const marker = delimiter ? `\\d{1,9}\\${delimiter}` : `\\${bullet}`;
+  const itemStart = new RegExp(`\n${indent}${marker}[ \t]`, 'g');
+  itemStart.lastIndex = source.length - last.raw.length + BLOCK_PART;
+  const match = itemStart.exec(source);
+  return match ? match.index + 1 : -1;
+}
+
 interface Cut {
   /** Characters of the normalised tail that become a stable segment. */
   length: number;
@@ -169,7 +188,7 @@ function nextCut(
   }
   const inParagraph = paragraphCut(source, tokens);
   const inCode = inParagraph === -1 ? codeCut(source, tokens) : null;
-  const at = inCode ? inCode.at : inParagraph;
+  const at = inCode ? inCode.at : inParagraph !== -1 ? inParagraph : listCut(source, tokens);
   if (at <= carry.length) return { cut: null, tokens };
   const part = lex(source.slice(0, at), links);
   return {

@@ -123,7 +123,16 @@ function renderBlock(
         </blockquote>
       );
     case 'list':
-      return <List key={key} token={token} options={options} tail={tail} depth={depth} />;
+      return (
+        <List
+          key={key}
+          token={token}
+          options={options}
+          tail={tail}
+          depth={depth}
+          continued={continued}
+        />
+      );
     case 'table':
       return <Table key={key} token={token} options={options} tail={tail} />;
     case 'hr':
@@ -219,11 +228,14 @@ function List({
   options,
   tail,
   depth,
+  continued,
 }: {
   token: Tokens.List;
   options: MarkdownOptions;
   tail: ReactNode;
   depth: number;
+  /** The list goes on from the part of it the previous run of blocks ended with. */
+  continued: boolean;
 }) {
   const items = token.items.map((item, index) => (
     // biome-ignore lint/suspicious/noArrayIndexKey: a list's items never move
@@ -245,12 +257,16 @@ function List({
   if (token.ordered) {
     const start = typeof token.start === 'number' && token.start !== 1 ? token.start : undefined;
     return (
-      <ol start={start} className={className}>
+      <ol start={start} data-continued={continued || undefined} className={className}>
         {items}
       </ol>
     );
   }
-  return <ul className={className}>{items}</ul>;
+  return (
+    <ul data-continued={continued || undefined} className={className}>
+      {items}
+    </ul>
+  );
 }
 
 function TaskBox({ checked, options }: { checked: boolean; options: MarkdownOptions }) {
