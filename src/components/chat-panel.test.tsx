@@ -229,4 +229,29 @@ describe('a long history', () => {
     expect(numbers).toEqual(Array.from({ length: 300 }, (_, index) => index));
     await expect.poll(() => log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(2);
   });
+
+  it('shows a history that arrives all at once after mounting the same way', async () => {
+    const store = createChatStore();
+    const screen = await renderPanel(store);
+    const timestamp = new Date().toISOString();
+    const frames = Array.from({ length: 300 }, (_, index) => {
+      const frame = (payload: object) =>
+        JSON.stringify({ ...payload, messageId: `m${index}`, timestamp });
+      return [
+        frame({ type: 'stream-start' }),
+        frame({ type: 'stream-token', token: `Reply number ${index}.` }),
+        frame({ type: 'stream-end' }),
+      ];
+    }).flat();
+    const log = screen.getByRole('log').element() as HTMLElement;
+    const shown = () => log.querySelectorAll('[data-role="assistant"]').length;
+    const counts: number[] = [];
+    const observer = new MutationObserver(() => counts.push(shown()));
+    observer.observe(log, { childList: true, subtree: true });
+    store.actions.receiveMany(frames);
+    await expect.poll(shown, { timeout: 10_000 }).toBe(300);
+    observer.disconnect();
+    // The first commit held the latest messages only, not all 300.
+    expect(counts[0]).toBeLessThan(300);
+  });
 });

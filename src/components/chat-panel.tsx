@@ -19,7 +19,7 @@ import {
 
 /** Props of `ChatPanel`: presentation only. */
 export interface ChatPanelProps {
-  /** Extra classes for the root element, merged last. */
+  /** Extra classes for the root element; they win over chatwire's defaults. */
   className?: string;
   /** Extra classes per part of the widget; they win over chatwire's defaults. */
   classNames?: ChatClassNames;

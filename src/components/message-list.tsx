@@ -95,9 +95,14 @@ const FILL_STEP = 40;
  */
 function useProgressiveMount(ids: readonly string[]): readonly string[] {
   // The oldest message rendered so far, or null once every message is.
-  const [firstShown, setFirstShown] = useState(() =>
-    ids.length > FIRST_WINDOW ? (ids[ids.length - FIRST_WINDOW] ?? null) : null,
-  );
+  const [firstShown, setFirstShown] = useState(() => latestWindowStart(ids));
+  // A history that arrives all at once after mounting (restored from storage) is shown the
+  // same way: its latest messages first. Set while rendering, so the whole history is never
+  // rendered in between.
+  const knownLength = useRef(ids.length);
+  const arrivedAtOnce = ids.length - knownLength.current > FIRST_WINDOW;
+  knownLength.current = ids.length;
+  if (arrivedAtOnce && firstShown === null) setFirstShown(latestWindowStart(ids));
   // A message list that no longer holds that message (a cleared conversation) shows in full.
   const start = firstShown === null ? 0 : Math.max(0, ids.indexOf(firstShown));
   useEffect(() => {
@@ -110,4 +115,9 @@ function useProgressiveMount(ids: readonly string[]): readonly string[] {
     });
   }, [ids, start]);
   return start === 0 ? ids : ids.slice(start);
+}
+
+/** The first of the latest {@link FIRST_WINDOW} messages, or null when there are no more. */
+function latestWindowStart(ids: readonly string[]): string | null {
+  return ids.length > FIRST_WINDOW ? (ids[ids.length - FIRST_WINDOW] ?? null) : null;
 }
