@@ -74,7 +74,7 @@ function lex(source: string, links: Links): Token[] {
 }
 
 /** `text` as one paragraph of plain text, covering it exactly (its raw is `text`). */
-export function plainParagraph(text: string): Token {
+function plainParagraph(text: string): Token {
   return { type: 'paragraph', raw: text, text, tokens: [{ type: 'escape', raw: text, text }] };
 }
 
