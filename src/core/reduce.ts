@@ -14,6 +14,13 @@
  *
  * Any bug can be replayed as a list of events: `events.reduce(reduce, initialChatState())`.
  */
+import {
+  clearConversation,
+  forgetConversation,
+  restoreHistory,
+  type StoredHistory,
+  shareHistory,
+} from './history.ts';
 import type { FrameProblem } from './parse.ts';
 import type { ServerFrame } from './protocol.ts';
 import {
@@ -54,7 +61,22 @@ export type ChatEvent =
   | { type: 'stalled-streams-checked'; at: string; stallTimeoutMs: number }
   | { type: 'escalation-requested'; reason: string; at: string }
   | { type: 'banner-raised'; kind: BannerKind; text: string; at: string }
-  | { type: 'banner-dismissed'; id: string };
+  | { type: 'banner-dismissed'; id: string }
+  /** This conversation's history, read back from storage as the widget starts. */
+  | { type: 'history-restored'; history: StoredHistory }
+  /** What another tab open on the same conversation stored. */
+  | { type: 'history-shared'; history: StoredHistory }
+  /** The user cleared the conversation: settled messages go, in-flight ones stay. */
+  | { type: 'history-cleared'; at: string }
+  /** Another conversation is about to be loaded (the signed-in user changed): forget this one. */
+  | { type: 'history-forgotten' }
+  /** Stored history could not be read or written. */
+  | {
+      type: 'history-problem';
+      kind: 'history-unreadable' | 'history-not-saved';
+      message: string;
+      at: string;
+    };
 
 /** Connection facts beyond the status, as the socket owner last saw them. */
 export type ConnectionDetails = Partial<
@@ -106,6 +128,16 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
       const banners = state.banners.filter((banner) => banner.id !== event.id);
       return banners.length === state.banners.length ? state : { ...state, banners };
     }
+    case 'history-restored':
+      return restoreHistory(state, event.history);
+    case 'history-shared':
+      return shareHistory(state, event.history);
+    case 'history-cleared':
+      return clearConversation(state, event.at);
+    case 'history-forgotten':
+      return forgetConversation(state);
+    case 'history-problem':
+      return addProblem(state, event.kind, event.message, event.at);
     default:
       return event satisfies never;
   }

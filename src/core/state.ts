@@ -91,9 +91,14 @@ export type ProblemKind =
   | FrameProblemKind
   | 'unknown-message-id'
   | 'duplicate-stream-start'
-  | 'late-frame';
+  | 'late-frame'
+  | 'history-unreadable'
+  | 'history-not-saved';
 
-/** A frame chatwire could not use, kept for diagnostics; the widget carries on. */
+/**
+ * A frame chatwire could not use, or stored history it could not read or write, kept for
+ * diagnostics; the widget carries on.
+ */
 export interface Problem {
   kind: ProblemKind;
   message: string;
@@ -143,6 +148,8 @@ export interface ChatState {
   hasShownConnectionNotice: boolean;
   /** Source of local ids; part of state so that reducing stays pure and replayable. */
   sequence: number;
+  /** When the user last cleared the conversation (ISO-8601), or null; kept with the history. */
+  clearedAt: string | null;
 }
 
 /** How many problems are kept; older ones are dropped. */
@@ -168,5 +175,6 @@ export function initialChatState(): ChatState {
     problems: [],
     hasShownConnectionNotice: false,
     sequence: 0,
+    clearedAt: null,
   };
 }

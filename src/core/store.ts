@@ -6,9 +6,10 @@
  * opens and detaches it when the socket goes; actions send through whatever is attached and
  * keep messages `queued` while nothing is.
  */
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import { chatFrame, humanEscalationFrame } from './encode.ts';
 import { parseServerFrame } from './parse.ts';
+import { type ChatHistory, type ChatHistoryOptions, withHistory } from './persistence.ts';
 import type { ClientFrame, ServerFrame, ServerFrameType } from './protocol.ts';
 import { type ChatEvent, type ConnectionDetails, reduce } from './reduce.ts';
 import { type ChatState, type ConnectionStatus, initialChatState, type Problem } from './state.ts';
@@ -28,6 +29,11 @@ export interface ChatStoreOptions {
   onProblem?: (problem: Problem) => void;
   /** The longest message a user may send, in characters. Defaults to 4,000. */
   maxMessageLength?: number;
+  /**
+   * Keeps the conversation between visits. Nothing is read or written until
+   * `store.history.open(key)` names the conversation.
+   */
+  history?: ChatHistoryOptions;
 }
 
 /** What the UI and the connection can do with a chat store. */
@@ -66,6 +72,11 @@ export interface ChatActions {
   checkStalledStreams(stallTimeoutMs: number): void;
   /** Lets actions send through `transport`. Returns a function that detaches it again. */
   attachTransport(transport: Transport): () => void;
+  /**
+   * Clears the conversation, here and in storage (and so in other tabs open on it). A reply
+   * still streaming and messages still waiting to be sent stay.
+   */
+  clearHistory(): void;
   /** Applies any event directly: for replays, stories and custom integrations. */
   dispatch(event: ChatEvent): void;
 }
@@ -73,6 +84,8 @@ export interface ChatActions {
 /** A chat store: a zustand store of `ChatState` with its actions alongside. */
 export interface ChatStore extends StoreApi<ChatState> {
   actions: ChatActions;
+  /** The stored conversation, when the store was made with `history`; null otherwise. */
+  history: ChatHistory | null;
 }
 
 /** The default reason sent with a `human-escalation` frame when the user gives none. */
@@ -113,10 +126,19 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
   const now = options.now ?? (() => new Date());
   const createId = options.createId ?? (() => crypto.randomUUID());
   const maxMessageLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
-  const store = createStore<ChatState>()(() => options.initialState ?? initialChatState());
   let transport: Transport | null = null;
-
   const timestamp = () => now().toISOString();
+
+  const initial: StateCreator<ChatState> = () => options.initialState ?? initialChatState();
+  const kept =
+    options.history &&
+    withHistory(initial, options.history, {
+      dispatch: (event) => dispatch(event),
+      timestamp,
+      // Messages queued before the page closed go out now if the socket is already open.
+      restored: () => flushQueue(),
+    });
+  const store = createStore<ChatState>()(kept ? kept.creator : initial);
 
   function dispatch(event: ChatEvent): void {
     dispatchAll([event]);
@@ -260,6 +282,10 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
       dispatch({ type: 'reconnect-requested' });
     },
 
+    clearHistory() {
+      dispatch({ type: 'history-cleared', at: timestamp() });
+    },
+
     checkStalledStreams(stallTimeoutMs) {
       dispatch({ type: 'stalled-streams-checked', at: timestamp(), stallTimeoutMs });
     },
@@ -275,7 +301,7 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     dispatch,
   };
 
-  return Object.assign(store, { actions });
+  return Object.assign(store, { actions, history: kept ? kept.attach(store) : null });
 }
 
 function hasQueuedMessages(state: ChatState): boolean {

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clearConversation,
+  readStoredHistory,
+  restoreHistory,
+  type StoredHistory,
+  shareHistory,
+  toStoredHistory,
+} from './history.ts';
+import { apply } from './reduce.ts';
+import { type ChatMessage, type ChatState, initialChatState } from './state.ts';
+
+const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, second)).toISOString();
+
+const user = (n: number, status: 'queued' | 'sent' | 'failed' = 'sent'): ChatMessage => ({
+  id: `user:${n}`,
+  role: 'user',
+  text: `question ${n}`,
+  status,
+  createdAt: at(n),
+});
+
+const reply = (
+  n: number,
+  status: 'streaming' | 'complete' | 'interrupted' = 'complete',
+): ChatMessage => ({
+  id: `assistant:m${n}`,
+  role: 'assistant',
+  messageId: `m${n}`,
+  text: `answer ${n}`,
+  tokenCount: 2,
+  status,
+  interruption: status === 'interrupted' ? 'connection-lost' : null,
+  createdAt: at(n),
+  updatedAt: at(n),
+});
+
+function stateWith(messages: ChatMessage[], extra: Partial<ChatState> = {}): ChatState {
+  return {
+    ...initialChatState(),
+    messageIds: messages.map((message) => message.id),
+    messagesById: Object.fromEntries(messages.map((message) => [message.id, message])),
+    ...extra,
+  };
+}
+
+const history = (messages: ChatMessage[], extra: Partial<StoredHistory> = {}): StoredHistory => ({
+  messages,
+  escalation: { status: 'idle', reason: null },
+  awaitingReply: [],
+  clearedAt: null,
+  ...extra,
+});
+
+const ids = (state: ChatState) => state.messageIds;
+const statusOf = (state: ChatState, id: string) => {
+  const message = state.messagesById[id];
+  return message && 'status' in message ? message.status : undefined;
+};
+
+describe('toStoredHistory', () => {
+  it('keeps the latest messages up to the cap, and what they need', () => {
+    const state = stateWith([user(1), reply(2), user(3), reply(4, 'streaming')], {
+      awaitingReply: ['user:1'],
+    });
+    const stored = toStoredHistory(state, 2);
+    expect(stored.messages.map((message) => message.id)).toEqual(['user:3', 'assistant:m4']);
+    expect(stored.awaitingReply).toEqual([]);
+  });
+
+  it('reads back exactly as written, through JSON', () => {
+    const state = stateWith([user(1), reply(2), user(3, 'queued')], {
+      escalation: { status: 'acknowledged', reason: 'Need a person' },
+      clearedAt: at(0),
+    });
+    const stored = toStoredHistory(state, 200);
+    expect(readStoredHistory(JSON.parse(JSON.stringify(stored)))).toEqual({
+      history: stored,
+      dropped: 0,
+    });
+  });
+});
+
+describe('readStoredHistory', () => {
+  it('drops each invalid or hostile entry and keeps the rest', () => {
+    const good = [user(1), reply(2)];
+    const hostile: unknown[] = [
+      null,
+      'text',
+      [],
+      { ...user(3), role: 'admin' },
+      { ...user(4), id: 'assistant:m9' }, // a user entry cannot take an assistant's id
+      { ...reply(5), id: 'assistant:other' }, // id must match the messageId
+      { ...user(6), createdAt: 'yesterday' },
+      { ...user(7), text: 42 },
+      { ...user(8), text: 'x'.repeat(300_000) },
+      { ...user(9), status: 'delivered' },
+      { ...user(1) }, // duplicate id
+      JSON.parse('{"__proto__": {"polluted": true}, "id": "user:10", "role": "user"}'),
+      { id: 'system:1', role: 'system', source: 'server', text: 'x', createdAt: at(1) },
+    ];
+    const { history, dropped } = readStoredHistory({
+      messages: [good[0], ...hostile, good[1]],
+      escalation: { status: 'hijacked' },
+      awaitingReply: ['user:1', 'user:999', 7],
+      clearedAt: 12,
+    });
+    expect(history.messages).toEqual(good);
+    expect(dropped).toBe(hostile.length);
+    expect(history.escalation).toEqual({ status: 'idle', reason: null });
+    expect(history.awaitingReply).toEqual(['user:1']);
+    expect(history.clearedAt).toBeNull();
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it('reads anything that is not a history as an empty one, with one entry dropped', () => {
+    for (const value of [null, 3, 'x', [], undefined]) {
+      const { history, dropped } = readStoredHistory(value);
+      expect(history.messages).toEqual([]);
+      expect(dropped).toBe(1);
+    }
+  });
+
+  it('writes times in one form, so they compare as strings', () => {
+    const { history } = readStoredHistory({
+      messages: [{ ...user(1), createdAt: '2026-01-01T13:00:00+01:00' }],
+    });
+    expect(history.messages[0]?.createdAt).toBe('2026-01-01T12:00:00.000Z');
+  });
+});
+
+describe('restoreHistory', () => {
+  it('puts stored messages first and settles what was in flight when the page closed', () => {
+    const live = stateWith([reply(9)]);
+    const stored = history([user(1), reply(2, 'streaming'), user(3), user(4, 'queued')], {
+      awaitingReply: ['user:3'],
+    });
+    const restored = restoreHistory(live, stored);
+    expect(ids(restored)).toEqual(['user:1', 'assistant:m2', 'user:3', 'user:4', 'assistant:m9']);
+    expect(statusOf(restored, 'assistant:m2')).toBe('interrupted');
+    expect(statusOf(restored, 'user:3')).toBe('failed');
+    expect(statusOf(restored, 'user:4')).toBe('queued');
+  });
+
+  it('keeps the live version of a message it already has, and changes nothing when all are known', () => {
+    const live = stateWith([user(1)]);
+    expect(restoreHistory(live, history([{ ...user(1), text: 'old' }]))).toBe(live);
+  });
+
+  it('does not restore a request for a person made over a socket that is gone', () => {
+    const asked = history([user(1)], { escalation: { status: 'requested', reason: 'help' } });
+    expect(restoreHistory(initialChatState(), asked).escalation.status).toBe('idle');
+    const joined = history([user(1)], { escalation: { status: 'acknowledged', reason: 'help' } });
+    expect(restoreHistory(initialChatState(), joined).escalation.status).toBe('acknowledged');
+  });
+
+  it('remembers that the greeting was shown, so a reconnect does not repeat it', () => {
+    const greeting: ChatMessage = {
+      id: 'system:0',
+      role: 'system',
+      source: 'connection',
+      text: 'Connected to chatbot server',
+      createdAt: at(0),
+    };
+    const restored = restoreHistory(initialChatState(), history([greeting]));
+    const frame = { type: 'connection', message: 'Hi again', timestamp: at(5) } as const;
+    const after = apply(restored, { type: 'frame-received', frame, at: at(5) });
+    expect(ids(after)).toEqual(['system:0']);
+  });
+});
+
+describe('shareHistory (another tab)', () => {
+  it('takes in finished messages in time order, never what is in flight there', () => {
+    const mine = stateWith([user(1), reply(2), user(6, 'queued')]);
+    const theirs = history([user(3), reply(4), user(5, 'queued'), reply(7, 'streaming')]);
+    const shared = shareHistory(mine, theirs);
+    expect(ids(shared)).toEqual(['user:1', 'assistant:m2', 'user:3', 'assistant:m4', 'user:6']);
+    expect(statusOf(shared, 'user:6')).toBe('queued');
+  });
+
+  it('returns the same state when there is nothing new', () => {
+    const mine = stateWith([user(1), reply(2)]);
+    expect(shareHistory(mine, history([user(1), reply(2)]))).toBe(mine);
+  });
+
+  it('clears what a newer clear in the other tab cleared, keeping what is in flight here', () => {
+    const mine = stateWith([user(1), reply(2, 'streaming'), user(3, 'queued'), user(8)]);
+    const shared = shareHistory(mine, history([], { clearedAt: at(5) }));
+    expect(ids(shared)).toEqual(['assistant:m2', 'user:3', 'user:8']);
+    expect(shared.clearedAt).toBe(at(5));
+  });
+});
+
+describe('clearConversation', () => {
+  it('removes settled messages and banners, keeps in-flight ones, and records when', () => {
+    const state = stateWith([user(1), reply(2, 'streaming'), user(3, 'queued'), reply(4)], {
+      escalation: { status: 'acknowledged', reason: null },
+      awaitingReply: ['user:1'],
+    });
+    const cleared = clearConversation(state, at(9));
+    expect(ids(cleared)).toEqual(['assistant:m2', 'user:3']);
+    expect(cleared.awaitingReply).toEqual([]);
+    expect(cleared.escalation.status).toBe('idle');
+    expect(cleared.clearedAt).toBe(at(9));
+  });
+});

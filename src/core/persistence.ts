@@ -1,0 +1,338 @@
+/**
+ * Keeps a chat store's conversation in storage with zustand's `persist` middleware, adding
+ * what a chat widget needs on top of it:
+ * - Nothing is read or written until a conversation is opened (`ChatHistory.open`), so a
+ *   store made during server rendering never touches storage, and a write made before the
+ *   stored history was read can never overwrite it.
+ * - Writes are immediate, except while a reply streams: then at most one a second, and
+ *   whatever waits is written when the page is hidden (`flush`).
+ * - A write the storage refuses (quota full) is retried with fewer, newer messages; if even
+ *   that fails it is reported, and the widget carries on without saving.
+ * - What is read back is checked entry by entry (`readStoredHistory`) before it is merged.
+ */
+import { type PersistStorage, persist, type StorageValue } from 'zustand/middleware';
+import type { StateCreator, StoreApi } from 'zustand/vanilla';
+import {
+  DEFAULT_MAX_STORED_MESSAGES,
+  HISTORY_VERSION,
+  migrateHistory,
+  readStoredHistory,
+  restoreHistory,
+  type StoredHistory,
+  toStoredHistory,
+} from './history.ts';
+import type { ChatEvent } from './reduce.ts';
+import type { ChatState } from './state.ts';
+
+/**
+ * Where a conversation is kept: `localStorage`, `sessionStorage`, or anything with the same
+ * three methods, synchronous or returning promises (IndexedDB wrappers, React Native's
+ * AsyncStorage).
+ */
+export interface HistoryStorage {
+  getItem(key: string): string | null | Promise<string | null>;
+  setItem(key: string, value: string): unknown;
+  removeItem(key: string): unknown;
+}
+
+/** How a chat store keeps its conversation between visits. */
+export interface ChatHistoryOptions {
+  /**
+   * The storage, or a function that returns it (or null when there is none). A function is
+   * called only when a conversation is first opened, so it is safe on the server.
+   */
+  storage: HistoryStorage | (() => HistoryStorage | null);
+  /** How many messages are kept; older ones are dropped. Defaults to 200. */
+  maxStoredMessages?: number;
+}
+
+/** A chat store's stored conversation. */
+export interface ChatHistory {
+  /** The key the current conversation is stored under, or null when none is open. */
+  readonly key: string | null;
+  /**
+   * Opens the conversation stored under `key` and merges it into the transcript; resolves
+   * once it is read. Switching from one key to another (or to null) first forgets the
+   * transcript shown, as it belongs to someone else.
+   */
+  open(key: string | null): Promise<void>;
+  /** Writes anything still waiting to be written, now. */
+  flush(): void;
+  /**
+   * Takes in what another tab stored under `key` (e.g. from a `storage` event): its finished
+   * messages join this transcript, and a clear made there clears here too.
+   */
+  receiveShared(key: string, value: string | null): void;
+}
+
+/** While a reply streams, the conversation is written at most this often. */
+const STREAMING_WRITE_INTERVAL_MS = 1_000;
+
+/** What the history needs from its store. */
+interface StoreHooks {
+  dispatch(event: ChatEvent): void;
+  timestamp(): string;
+  /** Called once a stored conversation has been merged in (queued messages can go now). */
+  restored(): void;
+}
+
+/** Wraps `creator` so the store keeps its conversation as `options` says. */
+export function withHistory(
+  creator: StateCreator<ChatState>,
+  options: ChatHistoryOptions,
+  hooks: StoreHooks,
+): { creator: StateCreator<ChatState>; attach(store: StoreApi<ChatState>): ChatHistory } {
+  const maxMessages = Math.max(0, options.maxStoredMessages ?? DEFAULT_MAX_STORED_MESSAGES);
+  const writer = createHistoryWriter(options.storage, (kind, message) =>
+    // Reported after the store update that led here has finished.
+    queueMicrotask(() =>
+      hooks.dispatch({ type: 'history-problem', kind, message, at: hooks.timestamp() }),
+    ),
+  );
+  const partialize = memoisedPartialize(maxMessages);
+  const persisted = persist<ChatState, [], [], StoredHistory>(creator, {
+    name: 'chatwire',
+    storage: writer.storage,
+    partialize,
+    version: HISTORY_VERSION,
+    migrate: (value, version) => migrateHistory(value, version),
+    merge: (value, current) => {
+      // Nothing stored yet (or nothing readable, already reported): the live state as it is.
+      if (value === undefined) return current;
+      const { history, dropped } = readStoredHistory(value);
+      if (dropped > 0) {
+        writer.report(
+          'history-unreadable',
+          `${dropped} stored ${dropped === 1 ? 'entry was' : 'entries were'} not valid and ${dropped === 1 ? 'was' : 'were'} left out.`,
+        );
+      }
+      return restoreHistory(current, history);
+    },
+    skipHydration: true,
+    onRehydrateStorage: () => (_state, error) => {
+      if (error)
+        writer.report(
+          'history-unreadable',
+          `Stored history could not be read (${describe(error)}).`,
+        );
+      hooks.restored();
+    },
+  }) as StateCreator<ChatState>;
+
+  const attach = (store: StoreApi<ChatState>): ChatHistory => {
+    const api = (store as StoreApi<ChatState> & PersistApi).persist;
+    let key: string | null = null;
+    return {
+      get key() {
+        return key;
+      },
+      async open(next) {
+        if (next === key) return;
+        writer.flush();
+        const previous = key;
+        key = next;
+        writer.close();
+        if (previous !== null) hooks.dispatch({ type: 'history-forgotten' });
+        if (next === null) return;
+        api.setOptions({ name: next });
+        await api.rehydrate();
+        // Whatever happened while the stored value was being read is saved with it now.
+        if (key === next) {
+          writer.storage.setItem(next, {
+            state: partialize(store.getState()),
+            version: HISTORY_VERSION,
+          });
+        }
+      },
+      flush: () => writer.flush(),
+      receiveShared(from, value) {
+        if (from !== key || value === null) return;
+        const stored = parseStored(value);
+        if (!stored) return;
+        const history =
+          stored.version === HISTORY_VERSION
+            ? readStoredHistory(stored.state).history
+            : migrateHistory(stored.state, stored.version);
+        hooks.dispatch({ type: 'history-shared', history });
+      },
+    };
+  };
+  return { creator: persisted, attach };
+}
+
+/** The part of zustand's persist API used here. */
+interface PersistApi {
+  persist: { setOptions(options: { name: string }): void; rehydrate(): Promise<void> };
+}
+
+/**
+ * `toStoredHistory`, returning the very same object while none of its inputs changed, so a
+ * store update that touches nothing kept (a pong, a connection detail) writes nothing.
+ */
+function memoisedPartialize(maxMessages: number): (state: ChatState) => StoredHistory {
+  let last: { inputs: unknown[]; result: StoredHistory } | null = null;
+  return (state) => {
+    const inputs = [
+      state.messageIds,
+      state.messagesById,
+      state.escalation,
+      state.awaitingReply,
+      state.clearedAt,
+    ];
+    if (last && inputs.every((input, index) => input === last?.inputs[index])) return last.result;
+    last = { inputs, result: toStoredHistory(state, maxMessages) };
+    return last.result;
+  };
+}
+
+type ReportProblem = (kind: 'history-unreadable' | 'history-not-saved', message: string) => void;
+
+/**
+ * The storage zustand's persist middleware writes through: gated until the current
+ * conversation has been read, throttled while a reply streams, and forgiving of a full
+ * storage.
+ */
+function createHistoryWriter(storageOption: ChatHistoryOptions['storage'], report: ReportProblem) {
+  let backend: HistoryStorage | null | undefined;
+  const resolve = () => {
+    if (backend === undefined) {
+      try {
+        backend = typeof storageOption === 'function' ? storageOption() : storageOption;
+      } catch {
+        // Storage can throw on access (blocked cookies, a sandboxed frame): keep nothing.
+        backend = null;
+      }
+    }
+    return backend;
+  };
+  /** The conversation whose stored value has been read, and which may now be written. */
+  let openName: string | null = null;
+  let waiting: { name: string; value: StorageValue<StoredHistory> } | null = null;
+  let lastWritten: StoredHistory | null = null;
+  let lastWriteAt = Number.NEGATIVE_INFINITY;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let reportedNotSaved = false;
+
+  const write = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    const pending = waiting;
+    waiting = null;
+    if (!pending) return;
+    lastWritten = pending.value.state;
+    lastWriteAt = Date.now();
+    writeTrimmed(pending.name, pending.value);
+  };
+
+  /** Writes `value`, with fewer messages each time the storage refuses it. */
+  const writeTrimmed = (name: string, value: StorageValue<StoredHistory>) => {
+    const store = resolve();
+    if (!store) return;
+    const attempt = (messages: number): void => {
+      const state = trimmed(value.state, messages);
+      const onRefused = (error: unknown) => {
+        if (messages > 0) return attempt(Math.floor(messages / 2));
+        if (reportedNotSaved) return;
+        reportedNotSaved = true;
+        report('history-not-saved', `The conversation could not be saved (${describe(error)}).`);
+      };
+      try {
+        const result = store.setItem(name, JSON.stringify({ state, version: value.version }));
+        if (isPromiseLike(result)) result.then(undefined, onRefused);
+      } catch (error) {
+        onRefused(error);
+      }
+    };
+    attempt(value.state.messages.length);
+  };
+
+  const storage: PersistStorage<StoredHistory> = {
+    getItem(name) {
+      const store = resolve();
+      const opened = (raw: string | null) => {
+        openName = name;
+        if (raw === null) return null;
+        const stored = parseStored(raw);
+        if (!stored)
+          report(
+            'history-unreadable',
+            'The stored conversation is not valid JSON; it was replaced.',
+          );
+        return stored as StorageValue<StoredHistory> | null;
+      };
+      if (!store) return null;
+      try {
+        const raw = store.getItem(name);
+        if (isPromiseLike(raw))
+          return Promise.resolve(raw).then(opened, (error: unknown) => {
+            openName = name;
+            throw error;
+          });
+        return opened(raw);
+      } catch (error) {
+        openName = name;
+        throw error;
+      }
+    },
+    setItem(name, value) {
+      if (name !== openName || value.state === lastWritten) return;
+      waiting = { name, value };
+      const streaming = value.state.messages.some(
+        (message) => message.role === 'assistant' && message.status === 'streaming',
+      );
+      const wait = lastWriteAt + STREAMING_WRITE_INTERVAL_MS - Date.now();
+      if (!streaming || wait <= 0) write();
+      else timer ??= setTimeout(write, wait);
+    },
+    removeItem(name) {
+      resolve()?.removeItem(name);
+    },
+  };
+  return {
+    storage,
+    report,
+    flush: write,
+    /** Stops writing until the next conversation has been read. */
+    close() {
+      openName = null;
+      lastWritten = null;
+    },
+  };
+}
+
+/** `history` with only its latest `count` messages. */
+function trimmed(history: StoredHistory, count: number): StoredHistory {
+  if (count >= history.messages.length) return history;
+  const messages = history.messages.slice(history.messages.length - count);
+  const kept = new Set(messages.map((message) => message.id));
+  return {
+    ...history,
+    messages,
+    awaitingReply: history.awaitingReply.filter((id) => kept.has(id)),
+  };
+}
+
+/** `{ state, version }` from stored JSON, or null when it is not that. */
+function parseStored(raw: string): { state: unknown; version: number } | null {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (typeof value !== 'object' || value === null) return null;
+    const { state, version } = value as { state?: unknown; version?: unknown };
+    return typeof version === 'number' ? { state, version } : null;
+  } catch {
+    return null;
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.name === 'Error' ? error.message : error.name;
+  return String(error);
+}
