@@ -5,6 +5,7 @@ import { Banners } from './banners.tsx';
 import { cn } from './class-names.ts';
 import { Composer } from './composer.tsx';
 import { AuthAlert, ConnectionStatus } from './connection-status.tsx';
+import { ConversationMenu } from './conversation-menu.tsx';
 import { EscalationButton } from './escalation-button.tsx';
 import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
 import { LiveAnnouncer } from './live-announcer.tsx';
@@ -34,6 +35,8 @@ export interface ChatPanelProps {
   renderMessage?: RenderMessage;
   /** Whether to offer "Talk to a human". Default true. */
   showEscalation?: boolean;
+  /** Whether to show the header's menu (with "Clear conversation"). Default true. */
+  showConversationMenu?: boolean;
   /** The longest message a user may type, in characters. Default 4,000. */
   maxMessageLength?: number;
   /** Text direction; `rtl` mirrors the layout for Arabic, Hebrew, Persian, … Default `ltr`. */
@@ -70,6 +73,7 @@ export function ChatPanel({
   dir,
   maxMessageLength,
   showEscalation = true,
+  showConversationMenu = true,
   renderMessage,
   renderMarkdown = true,
   allowImage,
@@ -116,6 +120,7 @@ export function ChatPanel({
             <ConnectionStatus />
           </div>
           {showEscalation && <EscalationButton />}
+          {showConversationMenu && <ConversationMenu />}
         </header>
         <AuthAlert />
         <MessageList />

@@ -2,6 +2,12 @@ import { useState } from 'react';
 import type { Problem } from '../core/state.ts';
 import { type ChatStore, createChatStore } from '../core/store.ts';
 import { ChatStoreProvider } from '../react/context.tsx';
+import {
+  defaultHistoryKey,
+  type HistoryStorageOption,
+  resolveHistoryStorage,
+  useChatHistory,
+} from '../react/use-chat-history.ts';
 import { type ChatConnectionOptions, useChatConnection } from '../react/use-connection.ts';
 import { useLatest } from '../react/use-latest.ts';
 import { ChatLauncher, type LauncherCorner } from './chat-launcher.tsx';
@@ -34,6 +40,22 @@ export interface ChatWidgetProps extends ChatPanelProps, Omit<ChatConnectionOpti
   mode?: 'inline' | 'launcher';
   /** Where the launcher sits, in `launcher` mode. Default `bottom-right`. */
   launcherCorner?: LauncherCorner;
+  /**
+   * Where the conversation is kept between visits: `'local'` (default, localStorage, shared
+   * with other tabs), `'session'` (this tab only), any object with `getItem`, `setItem` and
+   * `removeItem` (synchronous or returning promises), or `false` to keep nothing. Read once,
+   * when the widget mounts. The token is never stored.
+   */
+  storage?: HistoryStorageOption;
+  /**
+   * The key the conversation is kept under. Defaults to one made of `url` and the `sub`
+   * claim of `token` (read, never verified); without a `sub`, nothing is kept unless this is
+   * given. When it changes (another user signs in), the transcript shown is replaced by the
+   * one kept under the new key.
+   */
+  historyKey?: string;
+  /** How many messages are kept between visits; older ones are dropped. Default 200. */
+  maxStoredMessages?: number;
 }
 
 /**
@@ -57,6 +79,9 @@ export function ChatWidget(props: ChatWidgetProps) {
     onProblem,
     mode = 'inline',
     launcherCorner,
+    storage = 'local',
+    historyKey,
+    maxStoredMessages,
     ...panelProps
   } = props;
   const latestOnProblem = useLatest(onProblem);
@@ -66,8 +91,13 @@ export function ChatWidget(props: ChatWidgetProps) {
       onProblem: (problem) => latestOnProblem.current?.(problem),
       // Read once: the composer and the store must agree on the limit from the start.
       maxMessageLength: panelProps.maxMessageLength,
+      history:
+        storage === false
+          ? undefined
+          : { storage: () => resolveHistoryStorage(storage), maxStoredMessages },
     }),
   );
+  useChatHistory(store, historyKey ?? defaultHistoryKey(url, token), storage);
   const connection: ChatConnectionOptions = {
     url,
     token,

@@ -49,6 +49,10 @@ export interface ChatLabels {
   taskDone: string;
   /** Read in place of an empty box in a reply's task list. */
   taskOpen: string;
+  /** The name of the header's menu button. */
+  conversationMenu: string;
+  /** The menu item that clears the conversation. */
+  clearConversation: string;
   connection: Record<ConnectionStatus, string>;
 }
 
@@ -92,6 +96,8 @@ export const DEFAULT_LABELS: ChatLabels = {
   linkOpensInNewTab: '(opens in a new tab)',
   taskDone: 'Done:',
   taskOpen: 'To do:',
+  conversationMenu: 'Conversation options',
+  clearConversation: 'Clear conversation',
   connection: {
     idle: 'Not connected',
     connecting: 'Connecting…',

@@ -10,6 +10,8 @@ export type ChatPart =
   | 'title'
   | 'connectionStatus'
   | 'escalationButton'
+  | 'menuButton'
+  | 'menu'
   | 'messageList'
   | 'message'
   | 'userMessage'

@@ -1,0 +1,259 @@
+/**
+ * Conversation history end to end: <ChatWidget> in real Chromium against the real reference
+ * server, keeping its conversation in the page's real localStorage. A reload is a widget
+ * unmounted and a new one mounted on the same page, which is what the browser does to the
+ * widget's state (the test runner lives in the page, so the page itself cannot reload).
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { render } from 'vitest-browser-react';
+import type { Problem } from '../src/core/state.ts';
+import { ChatWidget, type ChatWidgetProps } from '../src/index.ts';
+import { startTestChatServer, type TestChatServer } from './support/chat-server.ts';
+
+const FAST_RECONNECT = { minDelayMs: 10, maxDelayMs: 50, maxAttempts: 1_000 } as const;
+
+type Screen = Awaited<ReturnType<typeof render>>;
+
+const renderWidget = (server: TestChatServer, props: Partial<ChatWidgetProps> = {}) =>
+  render(
+    <ChatWidget token={server.token} url={server.url} reconnect={FAST_RECONNECT} {...props} />,
+  );
+
+/** The key the reference server's test token (sub "browser-test") is kept under. */
+const keyFor = (server: TestChatServer) => `chatwire:${server.url}:browser-test`;
+
+const connected = (screen: Screen) =>
+  expect.element(screen.getByRole('status').filter({ hasText: /^Connected$/ })).toBeVisible();
+
+async function send(screen: Screen, text: string) {
+  await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), text);
+  await userEvent.keyboard('{Enter}');
+}
+
+const chatContents = (frames: { frame: unknown }[]) =>
+  frames.flatMap(({ frame }) => {
+    const { type, content } = frame as { type?: string; content?: string };
+    return type === 'chat' && content !== undefined ? [content] : [];
+  });
+
+const transcript = (screen: Screen) =>
+  [...screen.container.querySelectorAll<HTMLElement>('[role="log"] li[data-role]')].map(
+    (item) => `${item.dataset.role}:${item.dataset.status ?? ''}`,
+  );
+
+const storedMessages = (server: TestChatServer) =>
+  (
+    JSON.parse(localStorage.getItem(keyFor(server)) ?? 'null') as {
+      state: { messages: { role: string; text: string; status?: string }[] };
+    } | null
+  )?.state.messages ?? [];
+
+describe('conversation history', () => {
+  it('brings a conversation back after a reload, a reply cut mid-stream as interrupted', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 60 });
+    const first = await renderWidget(server);
+    await connected(first);
+    await send(first, 'Tell me something long');
+    const reply = () => first.container.querySelector('[data-role="assistant"]');
+    await expect.poll(() => reply()?.getAttribute('data-status')).toBe('streaming');
+    await expect.poll(() => reply()?.textContent?.length ?? 0).toBeGreaterThan(20);
+    expect(reply()?.getAttribute('data-status')).toBe('streaming');
+    await first.unmount();
+
+    const second = await renderWidget(server);
+    await connected(second);
+    expect(transcript(second)).toEqual(['system:', 'user:sent', 'assistant:interrupted']);
+    // The greeting is kept, not repeated on the new connection.
+    expect(second.container.querySelectorAll('[data-role="system"]')).toHaveLength(1);
+    await expect.element(second.getByRole('button', { name: 'Ask again' })).toBeVisible();
+    expect(localStorage.getItem(keyFor(server))).not.toContain(server.token);
+  });
+
+  it('sends a message queued before a reload exactly once, after it', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    await server.fault({ fault: 'setRefuseNew', on: true });
+    const offline = await renderWidget(server);
+    await send(offline, 'Queued before the reload');
+    await expect.poll(() => transcript(offline)).toEqual(['user:queued']);
+    await offline.unmount();
+
+    await server.fault({ fault: 'setRefuseNew', on: false });
+    const reloaded = await renderWidget(server);
+    await connected(reloaded);
+    await expect
+      .poll(async () => chatContents((await server.frames()).received))
+      .toEqual(['Queued before the reload']);
+    await expect.poll(() => transcript(reloaded)).toContain('assistant:complete');
+    await reloaded.unmount();
+
+    const again = await renderWidget(server);
+    await connected(again);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(chatContents((await server.frames()).received)).toEqual(['Queued before the reload']);
+  });
+
+  it('keeps the valid entries of a corrupted history, renders them safely, and reports the rest', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const at = new Date().toISOString();
+    const hostile = '<img src=x onerror="window.__pwned = 1"> [click](javascript:window.__pwned=2)';
+    localStorage.setItem(
+      keyFor(server),
+      JSON.stringify({
+        version: 1,
+        state: {
+          messages: [
+            { id: 'user:1', role: 'user', text: 'A real question', status: 'sent', createdAt: at },
+            {
+              id: 'assistant:m1',
+              role: 'assistant',
+              messageId: 'm1',
+              text: hostile,
+              status: 'complete',
+              createdAt: at,
+            },
+            { id: 'user:2', role: 'superuser', text: 'forged', createdAt: at },
+            { id: 'user:3', text: { toString: 'no' } },
+            42,
+          ],
+          escalation: { status: 'acknowledged', reason: null },
+        },
+      }),
+    );
+    const problems: Problem[] = [];
+    const screen = await renderWidget(server, { onProblem: (problem) => problems.push(problem) });
+    await connected(screen);
+    await expect
+      .poll(() => transcript(screen))
+      .toEqual(['user:sent', 'assistant:complete', 'system:']);
+    const reply = screen.container.querySelector('[data-role="assistant"]');
+    expect(reply?.textContent).toContain('<img src=x onerror=');
+    expect(reply?.querySelector('img, a[href^="javascript"]')).toBeNull();
+    expect((window as { __pwned?: number }).__pwned).toBeUndefined();
+    expect(problems.map((problem) => problem.kind)).toEqual(['history-unreadable']);
+    expect(problems[0]?.message).toContain('3 stored entries');
+
+    // The widget works as usual, and the next write replaces the corrupted entries.
+    await send(screen, 'And another');
+    await expect
+      .poll(() => storedMessages(server).map((message) => message.role))
+      .toEqual(expect.arrayContaining(['user', 'assistant']));
+    expect(JSON.stringify(storedMessages(server))).not.toContain('superuser');
+  });
+
+  it('keeps chatting when storage is full, reporting once that it cannot save', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    fillLocalStorage();
+    expect(() => localStorage.setItem('probe', 'x')).toThrow();
+    const onProblem = vi.fn<(problem: Problem) => void>();
+    const screen = await renderWidget(server, { onProblem });
+    await connected(screen);
+    await send(screen, 'Does this still work?');
+    await expect.poll(() => transcript(screen)).toContain('assistant:complete');
+    await send(screen, 'And again?');
+    await expect
+      .poll(() => transcript(screen).filter((entry) => entry === 'assistant:complete'))
+      .toHaveLength(2);
+    const notSaved = onProblem.mock.calls.filter(
+      ([problem]) => problem.kind === 'history-not-saved',
+    );
+    expect(notSaved).toHaveLength(1);
+  });
+
+  it('clears the conversation from the header menu, by keyboard, here and in storage', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const screen = await renderWidget(server);
+    await connected(screen);
+    await send(screen, 'Something to forget');
+    await expect.poll(() => transcript(screen)).toContain('assistant:complete');
+
+    const menuButton = screen.getByRole('button', { name: 'Conversation options' });
+    await expect.element(menuButton).toHaveAttribute('aria-haspopup', 'menu');
+    (menuButton.element() as HTMLElement).focus();
+    await userEvent.keyboard('{Enter}');
+    const item = screen.getByRole('menuitem', { name: 'Clear conversation' });
+    await expect.element(item).toHaveFocus();
+    await expect.element(menuButton).toHaveAttribute('aria-expanded', 'true');
+    await userEvent.keyboard('{Escape}');
+    await expect.element(menuButton).toHaveFocus();
+    await expect.element(menuButton).toHaveAttribute('aria-expanded', 'false');
+
+    await userEvent.keyboard('{ArrowDown}');
+    await expect.element(item).toHaveFocus();
+    await userEvent.keyboard('{Enter}');
+    await expect.poll(() => transcript(screen)).toEqual([]);
+    await expect.element(screen.getByRole('textbox', { name: 'Message' })).toHaveFocus();
+    expect(storedMessages(server)).toEqual([]);
+
+    await screen.unmount();
+    const reloaded = await renderWidget(server);
+    await connected(reloaded);
+    // Only the new connection's greeting: nothing cleared comes back.
+    await expect.poll(() => transcript(reloaded)).toEqual(['system:']);
+  });
+
+  it('keeps two widgets on one page apart: stores, sockets and histories', async () => {
+    const [one, two] = await Promise.all([
+      startTestChatServer({ tokenDelayMs: 0 }),
+      startTestChatServer({ tokenDelayMs: 0 }),
+    ]);
+    const screen = await render(
+      <div style={{ display: 'flex', gap: 8 }}>
+        <div data-testid="one" style={{ height: 400, flex: 1 }}>
+          <ChatWidget token={one.token} url={one.url} labels={{ title: 'One' }} />
+        </div>
+        <div data-testid="two" style={{ height: 400, flex: 1 }}>
+          <ChatWidget token={two.token} url={two.url} labels={{ title: 'Two' }} />
+        </div>
+      </div>,
+    );
+    const first = screen.getByTestId('one');
+    const second = screen.getByTestId('two');
+    for (const [area, text] of [
+      [first, 'For the first'],
+      [second, 'For the second'],
+    ] as const) {
+      await expect
+        .element(area.getByRole('status').filter({ hasText: /^Connected$/ }))
+        .toBeVisible();
+      await userEvent.fill(area.getByRole('textbox', { name: 'Message' }), text);
+      await userEvent.keyboard('{Enter}');
+      await expect
+        .poll(() => area.element().querySelector('[data-role="assistant"][data-status="complete"]'))
+        .not.toBeNull();
+    }
+    expect(chatContents((await one.frames()).received)).toEqual(['For the first']);
+    expect(chatContents((await two.frames()).received)).toEqual(['For the second']);
+    expect((await one.frames()).openConnections).toBe(1);
+    expect((await two.frames()).openConnections).toBe(1);
+    expect(first.element().textContent).not.toContain('For the second');
+    expect(second.element().textContent).not.toContain('For the first');
+    expect(storedMessages(one).map((message) => message.text)).toContain('For the first');
+    expect(JSON.stringify(storedMessages(one))).not.toContain('For the second');
+    expect(JSON.stringify(storedMessages(two))).not.toContain('For the first');
+  });
+
+  it('keeps nothing with storage={false}', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const screen = await renderWidget(server, { storage: false });
+    await connected(screen);
+    await send(screen, 'Not kept');
+    await expect.poll(() => transcript(screen)).toContain('assistant:complete');
+    expect(localStorage.length).toBe(0);
+  });
+});
+
+/** Fills this origin's localStorage until it refuses even one more character. */
+function fillLocalStorage() {
+  let index = 0;
+  for (let size = 1024 * 1024; size >= 1; size = Math.floor(size / 4)) {
+    const chunk = 'x'.repeat(size);
+    for (;;) {
+      try {
+        localStorage.setItem(`f${index++}`, chunk);
+      } catch {
+        break;
+      }
+    }
+  }
+}
