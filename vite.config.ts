@@ -36,7 +36,9 @@ export default defineConfig({
   plugins: [react(), tailwindcss()],
   // Pre-bundled up front: found mid-run, Vite would re-optimise and reload, and the browser
   // tests already running would get a second copy of React.
-  optimizeDeps: { include: ['react-use-websocket/dist/lib/use-websocket.js', 'marked'] },
+  optimizeDeps: {
+    include: ['react-use-websocket/dist/lib/use-websocket.js', 'marked', 'react-dom/server'],
+  },
   build: {
     outDir: 'dist',
     cssCodeSplit: true,
@@ -67,6 +69,14 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'ssr',
+          environment: 'node',
+          include: ['test/**/*.node.test.{ts,tsx}'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'server',
           environment: 'node',
           include: ['server/**/*.test.ts'],
@@ -77,6 +87,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['src/**/*.test.tsx', 'test/**/*.test.{ts,tsx}'],
+          exclude: ['test/**/*.node.test.{ts,tsx}'],
           setupFiles: ['test/setup-browser.ts'],
           browser: { ...chromium(), commands: chatServerCommands },
           testTimeout: 15_000,

@@ -1,8 +1,16 @@
+'use client';
+
 /**
  * chatwire without its UI: the protocol, the chat store, the connection machine and the
  * React hooks, for apps that draw their own chat. Nothing here brings chatwire's styles.
  */
 export { chatFrame, humanEscalationFrame, pingFrame, serializeClientFrame } from './core/encode.ts';
+export {
+  DEFAULT_MAX_STORED_MESSAGES,
+  HISTORY_VERSION,
+  readStoredHistory,
+  type StoredHistory,
+} from './core/history.ts';
 export {
   type AuthProblem,
   DEFAULT_LINK_POLICY,
@@ -22,6 +30,7 @@ export {
   type ParseResult,
   parseServerFrame,
 } from './core/parse.ts';
+export type { ChatHistory, ChatHistoryOptions, HistoryStorage } from './core/persistence.ts';
 export {
   type BackoffOptions,
   backoffDelay,
@@ -89,7 +98,12 @@ export {
   DEFAULT_MAX_MESSAGE_LENGTH,
   type Transport,
 } from './core/store.ts';
-export { readTokenExpiry, type TokenProblem, tokenProblem } from './core/token.ts';
+export {
+  readTokenExpiry,
+  readTokenSubject,
+  type TokenProblem,
+  tokenProblem,
+} from './core/token.ts';
 export {
   ChatStoreProvider,
   type ChatStoreProviderProps,
@@ -97,6 +111,12 @@ export {
   useChatStore,
   useChatStoreApi,
 } from './react/context.tsx';
+export {
+  defaultHistoryKey,
+  type HistoryStorageOption,
+  resolveHistoryStorage,
+  useChatHistory,
+} from './react/use-chat-history.ts';
 export {
   buildSocketUrl,
   type ChatConnectionOptions,

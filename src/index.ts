@@ -1,3 +1,5 @@
+'use client';
+
 /**
  * chatwire: a React chat widget for AI chatbot backends.
  *
@@ -9,6 +11,7 @@ export { ChatWidget, type ChatWidgetProps, DEFAULT_SERVER_URL } from './componen
 export { type ChatLabels, DEFAULT_LABELS } from './components/labels.ts';
 export type { ChatClassNames, ChatPart, RenderMessage } from './components/ui-context.tsx';
 export type { AuthProblem } from './core/link.ts';
+export type { HistoryStorage } from './core/persistence.ts';
 export type {
   AssistantMessage,
   AssistantMessageStatus,
@@ -24,4 +27,5 @@ export type {
   UserMessage,
   UserMessageStatus,
 } from './core/state.ts';
+export type { HistoryStorageOption } from './react/use-chat-history.ts';
 export type { HeartbeatOptions, ReconnectOptions } from './react/use-connection.ts';

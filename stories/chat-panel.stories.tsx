@@ -165,7 +165,8 @@ export const StreamingAnimated: Story = {
     });
     await expectAnswerShown(reply());
     // Then the whole reply is announced, once, as the words it shows: no markdown markers.
-    await expect(announced()).toBe(`Assistant: ${ANSWER_SHOWN}`);
+    // (The words are worked out when the page is next idle.)
+    await waitFor(() => expect(announced()).toBe(`Assistant: ${ANSWER_SHOWN}`));
   },
 };
 
@@ -1282,6 +1283,7 @@ export const KeyboardOnly: Story = {
     const canvas = within(canvasElement);
     const order = [
       canvas.getByRole('button', { name: 'Talk to a human' }),
+      canvas.getByRole('button', { name: 'Conversation options' }),
       canvas.getByRole('log'),
       canvas.getByRole('button', { name: 'Dismiss' }),
       canvas.getByRole('textbox', { name: 'Message' }),
@@ -1301,6 +1303,41 @@ export const KeyboardOnly: Story = {
     await userEvent.click(canvas.getByRole('textbox', { name: 'Message' }));
     await userEvent.keyboard('By keyboard{Enter}');
     await expect(canvas.getByText('By keyboard')).toBeVisible();
+  },
+};
+
+/** The header menu open, focus on its first item, as Enter or ArrowDown on the button opens it. */
+export const ConversationMenuOpen: Story = {
+  render: () => (
+    <Seeded events={conversation()}>
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const button = canvas.getByRole('button', { name: 'Conversation options' });
+    button.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    const item = canvas.getByRole('menuitem', { name: 'Clear conversation' });
+    await expect(item).toHaveFocus();
+    await expect(button).toHaveAttribute('aria-expanded', 'true');
+    await expect(canvas.getByRole('menu')).toHaveAccessibleName('Conversation options');
+  },
+};
+
+/** "Clear conversation" chosen: the transcript empties and focus goes to the composer. */
+export const ConversationCleared: Story = {
+  render: () => (
+    <Seeded events={conversation()}>
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Conversation options' }));
+    await userEvent.click(canvas.getByRole('menuitem', { name: 'Clear conversation' }));
+    await expect(canvasElement.querySelectorAll('[role="log"] li')).toHaveLength(0);
+    await expect(canvas.getByRole('textbox', { name: 'Message' })).toHaveFocus();
   },
 };
 

@@ -4,7 +4,7 @@
  * unmounted and a new one mounted on the same page, which is what the browser does to the
  * widget's state (the test runner lives in the page, so the page itself cannot reload).
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import type { Problem } from '../src/core/state.ts';
@@ -233,6 +233,33 @@ describe('conversation history', () => {
     expect(JSON.stringify(storedMessages(two))).not.toContain('For the first');
   });
 
+  it('shows another tab the finished messages, never sending them twice, and clears there too', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 5 });
+    const here = await renderWidget(server);
+    await connected(here);
+    const otherTab = await openSecondTab(server);
+    const other = otherTab.contentDocument as Document;
+    await expect.poll(() => other.querySelector('[role="status"]')?.textContent).toBe('Connected');
+
+    await send(here, 'Asked in the first tab');
+    await expect.poll(() => transcript(here)).toContain('assistant:complete');
+    const shown = () => other.querySelector('[role="log"]')?.textContent ?? '';
+    await expect.poll(shown).toContain('Asked in the first tab');
+    const reply = here.container.querySelector('[data-role="assistant"]')?.textContent ?? '';
+    await expect.poll(shown).toContain(reply.slice(-20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(chatContents((await server.frames()).received)).toEqual(['Asked in the first tab']);
+
+    // Cleared in the other tab: gone here too.
+    const otherButton = other.querySelector<HTMLButtonElement>('[data-slot="menu-button"]');
+    otherButton?.click();
+    await expect.poll(() => other.querySelector('[data-slot="clear-conversation"]')).not.toBeNull();
+    other.querySelector<HTMLButtonElement>('[data-slot="clear-conversation"]')?.click();
+    await expect
+      .poll(() => transcript(here).filter((entry) => !entry.startsWith('system')))
+      .toEqual([]);
+  });
+
   it('keeps nothing with storage={false}', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
     const screen = await renderWidget(server, { storage: false });
@@ -242,6 +269,18 @@ describe('conversation history', () => {
     expect(localStorage.length).toBe(0);
   });
 });
+
+/** A same-origin frame running its own copy of the widget: a second tab, as storage sees it. */
+async function openSecondTab(server: TestChatServer): Promise<HTMLIFrameElement> {
+  const frame = document.createElement('iframe');
+  const query = new URLSearchParams({ url: server.url, token: server.token });
+  frame.src = `/test/fixtures/second-tab.html?${query}`;
+  frame.style.cssText = 'width: 400px; height: 420px; border: 0';
+  document.body.append(frame);
+  onTestFinished(() => frame.remove());
+  await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+  return frame;
+}
 
 /** Fills this origin's localStorage until it refuses even one more character. */
 function fillLocalStorage() {

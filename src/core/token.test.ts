@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTokenExpiry, tokenProblem } from './token.ts';
+import { readTokenExpiry, readTokenSubject, tokenProblem } from './token.ts';
 
 /** An unsigned JWT-shaped token with the given claims (signature is irrelevant here). */
 function tokenWith(claims: object): string {
@@ -45,5 +45,23 @@ describe('tokenProblem', () => {
     ['opaque-token', null],
   ])('for %s is %s', (token, expected) => {
     expect(tokenProblem(token, NOW)).toBe(expected);
+  });
+});
+
+describe('readTokenSubject', () => {
+  it('reads the sub claim, which names where the user’s conversation is kept', () => {
+    expect(readTokenSubject(tokenWith({ sub: 'alice', exp: 1 }))).toBe('alice');
+  });
+
+  it.each([
+    ['no token', undefined],
+    ['an empty token', ''],
+    ['no sub claim', tokenWith({ exp: 1 })],
+    ['an empty sub', tokenWith({ sub: '' })],
+    ['a non-string sub', tokenWith({ sub: 42 })],
+    ['an absurdly long sub', tokenWith({ sub: 'x'.repeat(300) })],
+    ['an opaque token', 'not-a-jwt'],
+  ])('returns null for %s', (_case, token) => {
+    expect(readTokenSubject(token)).toBeNull();
   });
 });
