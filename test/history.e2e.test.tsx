@@ -5,7 +5,7 @@
  * widget's state (the test runner lives in the page, so the page itself cannot reload).
  */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { userEvent } from 'vitest/browser';
+import { page, userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import type { Problem } from '../src/core/state.ts';
 import { ChatWidget, type ChatWidgetProps } from '../src/index.ts';
@@ -258,6 +258,57 @@ describe('conversation history', () => {
     await expect
       .poll(() => transcript(here).filter((entry) => !entry.startsWith('system')))
       .toEqual([]);
+  });
+
+  it('treats a restored conversation as old news: no unread badge, nothing announced', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const at = new Date(Date.now() - 60_000).toISOString();
+    localStorage.setItem(
+      keyFor(server),
+      JSON.stringify({
+        version: 1,
+        state: {
+          messages: [
+            {
+              id: 'system:0',
+              role: 'system',
+              source: 'connection',
+              text: 'Welcome back',
+              createdAt: at,
+            },
+            { id: 'user:1', role: 'user', text: 'Earlier question', status: 'sent', createdAt: at },
+            {
+              id: 'assistant:m1',
+              role: 'assistant',
+              messageId: 'm1',
+              text: 'Earlier answer',
+              status: 'complete',
+              createdAt: at,
+            },
+          ],
+        },
+      }),
+    );
+    await renderWidget(server, { mode: 'launcher' });
+    const launcher = page.getByRole('button', { name: /^Open chat/ });
+    await expect.element(launcher).toBeVisible();
+    await expect
+      .poll(() => document.querySelector('[role="log"]')?.textContent)
+      .toContain('Earlier answer');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect.element(launcher).toHaveAccessibleName('Open chat');
+    expect(document.querySelector('[data-slot="announcer"]')?.textContent).toBe('');
+  });
+
+  it('keeps the conversation in sessionStorage when asked to, and not in localStorage', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const screen = await renderWidget(server, { storage: 'session' });
+    await connected(screen);
+    await send(screen, 'Only for this tab');
+    await expect
+      .poll(() => sessionStorage.getItem(keyFor(server)) ?? '')
+      .toContain('Only for this tab');
+    expect(localStorage.getItem(keyFor(server))).toBeNull();
   });
 
   it('keeps nothing with storage={false}', async () => {

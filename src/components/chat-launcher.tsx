@@ -116,7 +116,11 @@ export function ChatLauncher({
   );
 }
 
-/** Completed replies that arrived while the panel was closed; reset when it opens. */
+/**
+ * Replies that finished streaming while the panel was closed; reset when it opens. Only a
+ * reply seen streaming here counts: a conversation restored from storage, or messages
+ * another tab finished, are not news.
+ */
 function useUnreadReplies(isOpen: boolean): number {
   const store = useChatStoreApi();
   const [unread, setUnread] = useState(0);
@@ -125,19 +129,32 @@ function useUnreadReplies(isOpen: boolean): number {
       setUnread(0);
       return;
     }
+    const streaming = new Set(streamingReplies(store.getState(), store.getState().messageIds));
     return store.subscribe((state, previous) => {
-      const finished = countCompleted(state) - countCompleted(previous);
+      if (state.messageIds !== previous.messageIds) {
+        const known = new Set(previous.messageIds);
+        const added = state.messageIds.filter((id) => !known.has(id));
+        for (const id of streamingReplies(state, added)) streaming.add(id);
+      }
+      if (state.messagesById === previous.messagesById) return;
+      let finished = 0;
+      for (const id of streaming) {
+        const message = state.messagesById[id];
+        const reply = message?.role === 'assistant' ? message : null;
+        // A reply that only went quiet may still finish.
+        if (reply?.status === 'streaming' || reply?.interruption === 'stalled') continue;
+        streaming.delete(id);
+        if (reply?.status === 'complete') finished++;
+      }
       if (finished > 0) setUnread((count) => count + finished);
     });
   }, [store, isOpen]);
   return unread;
 }
 
-function countCompleted(state: ChatState): number {
-  let count = 0;
-  for (const id of state.messageIds) {
+function streamingReplies(state: ChatState, ids: readonly string[]): string[] {
+  return ids.filter((id) => {
     const message = state.messagesById[id];
-    if (message?.role === 'assistant' && message.status === 'complete') count++;
-  }
-  return count;
+    return message?.role === 'assistant' && message.status === 'streaming';
+  });
 }

@@ -27,6 +27,7 @@ export function LiveAnnouncer() {
   useEffect(() => {
     // Only replies seen streaming are watched, so a token costs a lookup, not a scan.
     const streaming = new Set<string>();
+    const mountedAt = new Date().toISOString();
     // What waits to be said, in order, as functions so the words are worked out when idle.
     let queued: (() => string)[] = [];
     let cancelIdle: (() => void) | null = null;
@@ -42,10 +43,13 @@ export function LiveAnnouncer() {
     const onChange = (state: ChatState, previous: ChatState) => {
       const said: (() => string)[] = [];
       if (state.messageIds !== previous.messageIds) {
-        for (const id of state.messageIds.slice(previous.messageIds.length)) {
+        const known = new Set(previous.messageIds);
+        for (const id of state.messageIds) {
           const message = state.messagesById[id];
-          if (message?.role === 'assistant' && message.status === 'streaming') streaming.add(id);
-          if (message?.role === 'system') said.push(() => message.text);
+          // Only what happens now is news: not a conversation restored from storage.
+          if (known.has(id) || !message || message.createdAt < mountedAt) continue;
+          if (message.role === 'assistant' && message.status === 'streaming') streaming.add(id);
+          if (message.role === 'system') said.push(() => message.text);
         }
       }
       if (state.messagesById !== previous.messagesById) {
