@@ -27,7 +27,6 @@ export function LiveAnnouncer() {
   useEffect(() => {
     // Only replies seen streaming are watched, so a token costs a lookup, not a scan.
     const streaming = new Set<string>();
-    const mountedAt = new Date().toISOString();
     // What waits to be said, in order, as functions so the words are worked out when idle.
     let queued: (() => string)[] = [];
     let cancelIdle: (() => void) | null = null;
@@ -46,8 +45,8 @@ export function LiveAnnouncer() {
         const known = new Set(previous.messageIds);
         for (const id of state.messageIds) {
           const message = state.messagesById[id];
-          // Only what happens now is news: not a conversation restored from storage.
-          if (known.has(id) || !message || message.createdAt < mountedAt) continue;
+          // Only what happens here and now is news: not a conversation restored from storage.
+          if (known.has(id) || !message || store.history?.isRestored(id)) continue;
           if (message.role === 'assistant' && message.status === 'streaming') streaming.add(id);
           if (message.role === 'system') said.push(() => message.text);
         }

@@ -63,6 +63,11 @@ export interface ChatHistory {
    * messages join this transcript, and a clear made there clears here too.
    */
   receiveShared(key: string, value: string | null): void;
+  /**
+   * Whether the message came from storage or from another tab rather than from this page's
+   * own conversation: old news, not to be announced.
+   */
+  isRestored(id: string): boolean;
 }
 
 /** While a reply streams, the conversation is written at most this often. */
@@ -90,6 +95,11 @@ export function withHistory(
     ),
   );
   const partialize = memoisedPartialize(maxMessages);
+  /** Ids of messages that came from storage or another tab. */
+  const restored = new Set<string>();
+  const noteRestored = (history: StoredHistory) => {
+    for (const message of history.messages) restored.add(message.id);
+  };
   const persisted = persist<ChatState, [], [], StoredHistory>(creator, {
     name: 'chatwire',
     storage: writer.storage,
@@ -106,6 +116,7 @@ export function withHistory(
           `${dropped} stored ${dropped === 1 ? 'entry was' : 'entries were'} not valid and ${dropped === 1 ? 'was' : 'were'} left out.`,
         );
       }
+      noteRestored(history);
       return restoreHistory(current, history);
     },
     skipHydration: true,
@@ -153,8 +164,10 @@ export function withHistory(
           stored.version === HISTORY_VERSION
             ? readStoredHistory(stored.state).history
             : migrateHistory(stored.state, stored.version);
+        noteRestored(history);
         hooks.dispatch({ type: 'history-shared', history });
       },
+      isRestored: (id) => restored.has(id),
     };
   };
   return { creator: persisted, attach };
