@@ -311,6 +311,43 @@ describe('conversation history', () => {
     expect(localStorage.getItem(keyFor(server))).toBeNull();
   });
 
+  it('leaves a message queued in an open tab to that tab, and sends it once after that tab is gone', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const historyKey = 'chatwire:test:shared-conversation';
+    // This tab cannot reach its server, so what it sends waits, queued.
+    const offline = await render(
+      <ChatWidget
+        token={server.token}
+        url="ws://127.0.0.1:9"
+        historyKey={historyKey}
+        reconnect={FAST_RECONNECT}
+      />,
+    );
+    await send(offline, 'Queued in the first tab');
+    await expect.poll(() => transcript(offline)).toEqual(['user:queued']);
+
+    const otherTab = await openSecondTab(server, historyKey);
+    const otherStatus = () =>
+      otherTab.contentDocument?.querySelector('[role="status"]')?.textContent;
+    await expect.poll(otherStatus).toBe('Connected');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(chatContents((await server.frames()).received)).toEqual([]);
+    expect(otherTab.contentDocument?.querySelector('[role="log"]')?.textContent).not.toContain(
+      'Queued in the first tab',
+    );
+
+    // The first tab closes; the other is reloaded and takes the message over, once.
+    await offline.unmount();
+    otherTab.contentWindow?.location.reload();
+    await new Promise((resolve) => otherTab.addEventListener('load', resolve, { once: true }));
+    await expect.poll(otherStatus).toBe('Connected');
+    await expect
+      .poll(async () => chatContents((await server.frames()).received))
+      .toEqual(['Queued in the first tab']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(chatContents((await server.frames()).received)).toEqual(['Queued in the first tab']);
+  });
+
   it('keeps nothing with storage={false}', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
     const screen = await renderWidget(server, { storage: false });
@@ -322,9 +359,13 @@ describe('conversation history', () => {
 });
 
 /** A same-origin frame running its own copy of the widget: a second tab, as storage sees it. */
-async function openSecondTab(server: TestChatServer): Promise<HTMLIFrameElement> {
+async function openSecondTab(
+  server: TestChatServer,
+  historyKey?: string,
+): Promise<HTMLIFrameElement> {
   const frame = document.createElement('iframe');
   const query = new URLSearchParams({ url: server.url, token: server.token });
+  if (historyKey) query.set('historyKey', historyKey);
   frame.src = `/test/fixtures/second-tab.html?${query}`;
   frame.style.cssText = 'width: 400px; height: 420px; border: 0';
   document.body.append(frame);

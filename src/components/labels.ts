@@ -53,6 +53,8 @@ export interface ChatLabels {
   conversationMenu: string;
   /** The menu item that clears the conversation. */
   clearConversation: string;
+  /** Announced to screen readers once the conversation is cleared. */
+  conversationCleared: string;
   connection: Record<ConnectionStatus, string>;
 }
 
@@ -98,6 +100,7 @@ export const DEFAULT_LABELS: ChatLabels = {
   taskOpen: 'To do:',
   conversationMenu: 'Conversation options',
   clearConversation: 'Clear conversation',
+  conversationCleared: 'Conversation cleared',
   connection: {
     idle: 'Not connected',
     connecting: 'Connecting…',

@@ -61,3 +61,9 @@ it('announces a server notice politely and a lost connection assertively', async
   store.actions.setConnectionStatus('open');
   await expect.poll(() => assertive()?.textContent).toBe('');
 });
+
+it('announces that the conversation was cleared', async () => {
+  const { store, polite } = await renderPanel();
+  store.actions.clearHistory();
+  await expect.poll(() => polite()?.textContent).toBe('Conversation cleared');
+});

@@ -60,6 +60,9 @@ export function LiveAnnouncer() {
             said.push(() => `${labelsRef.current.assistant}: ${spokenRef.current(message.text)}`);
         }
       }
+      if (state.clearedAt !== previous.clearedAt && state.clearedAt !== null) {
+        said.push(() => labelsRef.current.conversationCleared);
+      }
       if (said.length > 0) sayWhenIdle(said);
       const wasOpen = previous.connection.status === 'open';
       const lost =

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   clearConversation,
+  QUEUED_MAX_AGE_MS,
+  type RestoreOptions,
   readStoredHistory,
   restoreHistory,
   type StoredHistory,
@@ -49,8 +51,15 @@ const history = (messages: ChatMessage[], extra: Partial<StoredHistory> = {}): S
   escalation: { status: 'idle', reason: null },
   awaitingReply: [],
   clearedAt: null,
+  owner: null,
   ...extra,
 });
+
+/** A minute after the test messages were written. */
+const NOW = at(60);
+const restore = (state: ChatState, stored: StoredHistory, options: Partial<RestoreOptions> = {}) =>
+  restoreHistory(state, stored, { now: NOW, queuedElsewhere: false, ...options });
+const share = (state: ChatState, stored: StoredHistory) => shareHistory(state, stored, NOW);
 
 const ids = (state: ChatState) => state.messageIds;
 const statusOf = (state: ChatState, id: string) => {
@@ -135,7 +144,7 @@ describe('restoreHistory', () => {
     const stored = history([user(1), reply(2, 'streaming'), user(3), user(4, 'queued')], {
       awaitingReply: ['user:3'],
     });
-    const restored = restoreHistory(live, stored);
+    const restored = restore(live, stored);
     expect(ids(restored)).toEqual(['user:1', 'assistant:m2', 'user:3', 'user:4', 'assistant:m9']);
     expect(statusOf(restored, 'assistant:m2')).toBe('interrupted');
     expect(statusOf(restored, 'user:3')).toBe('failed');
@@ -144,14 +153,34 @@ describe('restoreHistory', () => {
 
   it('keeps the live version of a message it already has, and changes nothing when all are known', () => {
     const live = stateWith([user(1)]);
-    expect(restoreHistory(live, history([{ ...user(1), text: 'old' }]))).toBe(live);
+    expect(restore(live, history([{ ...user(1), text: 'old' }]))).toBe(live);
   });
 
   it('does not restore a request for a person made over a socket that is gone', () => {
     const asked = history([user(1)], { escalation: { status: 'requested', reason: 'help' } });
-    expect(restoreHistory(initialChatState(), asked).escalation.status).toBe('idle');
+    expect(restore(initialChatState(), asked).escalation.status).toBe('idle');
     const joined = history([user(1)], { escalation: { status: 'acknowledged', reason: 'help' } });
-    expect(restoreHistory(initialChatState(), joined).escalation.status).toBe('acknowledged');
+    expect(restore(initialChatState(), joined).escalation.status).toBe('acknowledged');
+  });
+
+  it('brings an old queued message back failed, not sent by surprise', () => {
+    const long = new Date(Date.parse(NOW) - QUEUED_MAX_AGE_MS - 1_000).toISOString();
+    const stale = { ...user(1, 'queued'), createdAt: long };
+    const restored = restore(initialChatState(), history([stale, user(2, 'queued')]));
+    expect(statusOf(restored, 'user:1')).toBe('failed');
+    expect(statusOf(restored, 'user:2')).toBe('queued');
+  });
+
+  it('leaves out messages another open tab still has queued, so they never go twice', () => {
+    const stored = history([user(1), user(2, 'queued')], { owner: 'other-tab' });
+    const restored = restore(initialChatState(), stored, { queuedElsewhere: true });
+    expect(ids(restored)).toEqual(['user:1']);
+  });
+
+  it('does not bring back what was cleared here while the history was being read', () => {
+    const cleared = clearConversation(initialChatState(), at(5));
+    const restored = restore(cleared, history([user(1), reply(2), user(8)]));
+    expect(ids(restored)).toEqual(['user:8']);
   });
 
   it('remembers that the greeting was shown, so a reconnect does not repeat it', () => {
@@ -162,7 +191,7 @@ describe('restoreHistory', () => {
       text: 'Connected to chatbot server',
       createdAt: at(0),
     };
-    const restored = restoreHistory(initialChatState(), history([greeting]));
+    const restored = restore(initialChatState(), history([greeting]));
     const frame = { type: 'connection', message: 'Hi again', timestamp: at(5) } as const;
     const after = apply(restored, { type: 'frame-received', frame, at: at(5) });
     expect(ids(after)).toEqual(['system:0']);
@@ -173,19 +202,46 @@ describe('shareHistory (another tab)', () => {
   it('takes in finished messages in time order, never what is in flight there', () => {
     const mine = stateWith([user(1), reply(2), user(6, 'queued')]);
     const theirs = history([user(3), reply(4), user(5, 'queued'), reply(7, 'streaming')]);
-    const shared = shareHistory(mine, theirs);
+    const shared = share(mine, theirs);
     expect(ids(shared)).toEqual(['user:1', 'assistant:m2', 'user:3', 'assistant:m4', 'user:6']);
     expect(statusOf(shared, 'user:6')).toBe('queued');
   });
 
+  it('takes in what survived a clear there, once it finishes', () => {
+    const mine = clearConversation(stateWith([user(1), reply(2)]), at(5));
+    // Their reply was streaming through the clear, and has finished since.
+    const theirs = history([reply(4)], { clearedAt: at(5) });
+    expect(ids(share(mine, theirs))).toEqual(['assistant:m4']);
+  });
+
+  it('does not take back what a clear removed from a tab that has not heard of it yet', () => {
+    const mine = clearConversation(stateWith([user(1), reply(2)]), at(5));
+    expect(ids(share(mine, history([user(1), reply(2), user(7)])))).toEqual(['user:7']);
+  });
+
+  it('keeps its own messages that outlived a clear when the other tab writes again', () => {
+    const cleared = clearConversation(stateWith([user(1), reply(2, 'streaming')]), at(5));
+    const finished = {
+      ...cleared,
+      messagesById: { ...cleared.messagesById, 'assistant:m2': reply(2) },
+    };
+    expect(ids(share(finished, history([], { clearedAt: at(5) })))).toEqual(['assistant:m2']);
+  });
+
+  it('never lets a clear from a clock set ahead clear what is still to come', () => {
+    const mine = stateWith([user(1)]);
+    const shared = share(mine, history([], { clearedAt: '2099-01-01T00:00:00.000Z' }));
+    expect(shared.clearedAt).toBe(NOW);
+  });
+
   it('returns the same state when there is nothing new', () => {
     const mine = stateWith([user(1), reply(2)]);
-    expect(shareHistory(mine, history([user(1), reply(2)]))).toBe(mine);
+    expect(share(mine, history([user(1), reply(2)]))).toBe(mine);
   });
 
   it('clears what a newer clear in the other tab cleared, keeping what is in flight here', () => {
     const mine = stateWith([user(1), reply(2, 'streaming'), user(3, 'queued'), user(8)]);
-    const shared = shareHistory(mine, history([], { clearedAt: at(5) }));
+    const shared = share(mine, history([], { clearedAt: at(5) }));
     expect(ids(shared)).toEqual(['assistant:m2', 'user:3', 'user:8']);
     expect(shared.clearedAt).toBe(at(5));
   });

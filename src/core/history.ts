@@ -30,6 +30,12 @@ export const MAX_STORED_TEXT = 200_000;
 /** At most this many stored entries are looked at, however many there are. */
 const MAX_ENTRIES_READ = 5_000;
 
+/**
+ * A message still queued when its page closed is sent after the reload only if it is younger
+ * than this; an older one comes back failed, for the user to send again or not.
+ */
+export const QUEUED_MAX_AGE_MS = 10 * 60_000;
+
 /** What is kept of a conversation between visits. */
 export interface StoredHistory {
   /** The latest messages, oldest first. */
@@ -39,6 +45,11 @@ export interface StoredHistory {
   awaitingReply: string[];
   /** When the user last cleared the conversation (ISO-8601), or null. */
   clearedAt: string | null;
+  /**
+   * Which widget wrote it (a random id per widget and page load): its queued messages are
+   * its own to send while it is alive.
+   */
+  owner: string | null;
 }
 
 /** What `readStoredHistory` made of stored data. */
@@ -49,7 +60,11 @@ export interface ReadHistory {
 }
 
 /** The part of `state` worth keeping: its latest `maxMessages` messages and their context. */
-export function toStoredHistory(state: ChatState, maxMessages: number): StoredHistory {
+export function toStoredHistory(
+  state: ChatState,
+  maxMessages: number,
+  owner: string | null = null,
+): StoredHistory {
   const ids = state.messageIds.slice(Math.max(0, state.messageIds.length - maxMessages));
   const messages = ids.flatMap((id) => {
     const message = state.messagesById[id];
@@ -61,13 +76,14 @@ export function toStoredHistory(state: ChatState, maxMessages: number): StoredHi
     escalation: state.escalation,
     awaitingReply: state.awaitingReply.filter((id) => kept.has(id)),
     clearedAt: state.clearedAt,
+    owner,
   };
 }
 
 /** An empty history: what a conversation never stored reads as. */
 export function emptyHistory(): StoredHistory {
   const { escalation } = initialChatState();
-  return { messages: [], escalation, awaitingReply: [], clearedAt: null };
+  return { messages: [], escalation, awaitingReply: [], clearedAt: null, owner: null };
 }
 
 /**
@@ -98,6 +114,7 @@ export function readStoredHistory(value: unknown): ReadHistory {
       escalation: readEscalation(value.escalation),
       awaitingReply,
       clearedAt: readTimestamp(value.clearedAt),
+      owner: typeof value.owner === 'string' && value.owner.length <= 100 ? value.owner : null,
     },
     dropped,
   };
@@ -185,19 +202,39 @@ function readEscalation(value: unknown): EscalationState {
   return { status, reason: typeof reason === 'string' ? reason.slice(0, 1_000) : null };
 }
 
+/** How to restore: the time now, and whether the writer is another widget still alive. */
+export interface RestoreOptions {
+  /** ISO-8601 time now. */
+  now: string;
+  /**
+   * The widget that wrote the history is still open (another tab): its queued messages are
+   * its own to send, and are left out here so they never go twice.
+   */
+  queuedElsewhere: boolean;
+}
+
 /**
  * Merges this conversation's stored history into `state` as a widget starts: stored messages
  * come first, then anything that arrived meanwhile. What was in flight when the page closed
  * cannot be in flight now: a reply that was streaming is `interrupted`, and a message sent
  * with no reply started is `failed` (it may never have arrived), both for the user to retry.
- * Queued messages stay queued and are sent once the connection opens.
+ * Queued messages stay queued and are sent once the connection opens, unless they are old
+ * (then `failed`) or still another open tab's to send (then left out). Messages from before
+ * a clear made here meanwhile stay cleared.
  */
-export function restoreHistory(state: ChatState, history: StoredHistory): ChatState {
+export function restoreHistory(
+  state: ChatState,
+  history: StoredHistory,
+  { now, queuedElsewhere }: RestoreOptions,
+): ChatState {
   const awaiting = new Set(history.awaitingReply);
+  const tooOld = new Date(Date.parse(now) - QUEUED_MAX_AGE_MS).toISOString();
+  const clearedAt = later(state.clearedAt, atMost(history.clearedAt, now));
   const restored = history.messages
     .filter((message) => !state.messagesById[message.id])
-    .map((message) => settle(message, awaiting));
-  const clearedAt = later(state.clearedAt, history.clearedAt);
+    .filter((message) => !(queuedElsewhere && isQueued(message)))
+    .filter((message) => clearedAt === null || isInFlight(message) || message.createdAt > clearedAt)
+    .map((message) => settle(message, awaiting, tooOld));
   if (restored.length === 0 && clearedAt === state.clearedAt) return state;
   const messagesById = { ...state.messagesById };
   for (const message of restored) messagesById[message.id] = message;
@@ -218,15 +255,20 @@ export function restoreHistory(state: ChatState, history: StoredHistory): ChatSt
   };
 }
 
-function settle(message: ChatMessage, awaiting: ReadonlySet<string>): ChatMessage {
+function settle(message: ChatMessage, awaiting: ReadonlySet<string>, tooOld: string): ChatMessage {
   if (message.role === 'assistant' && message.status === 'streaming') {
     return { ...message, status: 'interrupted', interruption: 'connection-lost' };
   }
   if (message.role === 'user' && message.status === 'sent' && awaiting.has(message.id)) {
     return { ...message, status: 'failed' };
   }
+  if (message.role === 'user' && message.status === 'queued' && message.createdAt < tooOld) {
+    return { ...message, status: 'failed' };
+  }
   return message;
 }
+
+const isQueued = (message: ChatMessage) => message.role === 'user' && message.status === 'queued';
 
 /**
  * Takes in what another tab open on the same conversation stored: its finished messages
@@ -234,18 +276,28 @@ function settle(message: ChatMessage, awaiting: ReadonlySet<string>): ChatMessag
  * order. What is still in flight there (a queued message, a streaming reply) stays that
  * tab's business, so nothing is ever sent twice. A clear made there clears here too.
  */
-export function shareHistory(state: ChatState, history: StoredHistory): ChatState {
-  const clearedAt = later(state.clearedAt, history.clearedAt);
-  const afterClear = (message: ChatMessage) => clearedAt === null || message.createdAt > clearedAt;
+export function shareHistory(state: ChatState, history: StoredHistory, now: string): ChatState {
+  const theirClear = atMost(history.clearedAt, now);
+  const clearedAt = later(state.clearedAt, theirClear);
+  // A clear made there since: this tab's settled messages from before it go too.
+  const clearedThere = clearedAt !== state.clearedAt;
+  // A writer that knew of the last clear keeps only what survived it; one that did not may
+  // still hold messages the clear removed.
+  const knewOfClear = state.clearedAt === null || (theirClear ?? '') >= state.clearedAt;
   const incoming = history.messages.filter(
     (message) =>
-      isSettledElsewhere(message) && afterClear(message) && !state.messagesById[message.id],
+      isSettledElsewhere(message) &&
+      !state.messagesById[message.id] &&
+      (knewOfClear || message.createdAt > (state.clearedAt ?? '')),
   );
   const kept = state.messageIds.filter((id) => {
     const message = state.messagesById[id];
-    return message !== undefined && (isInFlight(message) || afterClear(message));
+    if (!message) return false;
+    return !clearedThere || isInFlight(message) || message.createdAt > (clearedAt ?? '');
   });
-  if (incoming.length === 0 && kept.length === state.messageIds.length) return state;
+  if (incoming.length === 0 && kept.length === state.messageIds.length && !clearedThere) {
+    return state;
+  }
   const messagesById: Record<string, ChatMessage> = {};
   for (const id of kept) {
     const message = state.messagesById[id];
@@ -328,6 +380,11 @@ export function forgetConversation(state: ChatState): ChatState {
  */
 export function migrateHistory(value: unknown, _version: number): StoredHistory {
   return readStoredHistory(value).history;
+}
+
+/** `time`, but never later than `now`: a clock set ahead must not clear messages to come. */
+function atMost(time: string | null, now: string): string | null {
+  return time !== null && time > now ? now : time;
 }
 
 function later(a: string | null, b: string | null): string | null {

@@ -85,9 +85,12 @@ describe('a store with history', () => {
     await seed.history?.open(KEY);
     seed.actions.sendMessage('from the last visit');
 
-    let release: () => void = () => undefined;
+    const reading: { release?: () => void } = {};
     const slow: HistoryStorage = {
-      getItem: (key) => new Promise((resolve) => (release = () => resolve(memory.getItem(key)))),
+      getItem: (key) =>
+        new Promise((resolve) => {
+          reading.release = () => resolve(memory.getItem(key));
+        }),
       setItem: (key, value) => memory.setItem(key, value),
       removeItem: (key) => memory.removeItem(key),
     };
@@ -97,13 +100,94 @@ describe('a store with history', () => {
     expect(stored(memory).state.messages.map((message) => message.text)).toEqual([
       'from the last visit',
     ]);
-    release();
+    await vi.waitUntil(() => reading.release !== undefined);
+    reading.release?.();
     await opened;
     expect(texts(store)).toEqual(['from the last visit', 'typed while reading']);
     expect(stored(memory).state.messages.map((message) => message.text)).toEqual([
       'from the last visit',
       'typed while reading',
     ]);
+  });
+
+  it('ignores a read that finishes after the conversation was closed (a sign-out)', async () => {
+    const memory = memoryStorage();
+    const seed = storeOn(memory).store;
+    await seed.history?.open(KEY);
+    seed.actions.sendMessage("Alice's queued question");
+
+    const pending: (() => void)[] = [];
+    const slow: HistoryStorage = {
+      getItem: (key) => new Promise((resolve) => pending.push(() => resolve(memory.getItem(key)))),
+      setItem: (key, value) => memory.setItem(key, value),
+      removeItem: (key) => memory.removeItem(key),
+    };
+    const { store } = storeOn(slow);
+    const sent = connect(store);
+    const opening = store.history?.open(KEY);
+    await vi.waitUntil(() => pending.length === 1);
+    await store.history?.open(null);
+    for (const release of pending) release();
+    await opening;
+    expect(texts(store)).toEqual([]);
+    expect(sent).toEqual([]);
+    store.actions.sendMessage('typed after signing out');
+    expect(stored(memory).state.messages.map((message) => message.text)).toEqual([
+      "Alice's queued question",
+    ]);
+  });
+
+  it('keeps saving the conversation open now when reads finish out of order', async () => {
+    const memory = memoryStorage();
+    const pending = new Map<string, () => void>();
+    const slow: HistoryStorage = {
+      getItem: (key) =>
+        new Promise((resolve) => pending.set(key, () => resolve(memory.getItem(key)))),
+      setItem: (key, value) => memory.setItem(key, value),
+      removeItem: (key) => memory.removeItem(key),
+    };
+    const { store } = storeOn(slow);
+    const first = store.history?.open('chatwire:a');
+    await vi.waitUntil(() => pending.has('chatwire:a'));
+    const second = store.history?.open('chatwire:b');
+    await vi.waitUntil(() => pending.has('chatwire:b'));
+    pending.get('chatwire:b')?.();
+    await second;
+    pending.get('chatwire:a')?.();
+    await first;
+    store.actions.sendMessage('for b');
+    expect(memory.items.get('chatwire:b')).toContain('for b');
+    expect(memory.items.has('chatwire:a')).toBe(false);
+  });
+
+  it('never writes over a stored conversation it could not read', async () => {
+    const memory = memoryStorage({
+      [KEY]: JSON.stringify({ state: { messages: [] }, version: 1 }),
+    });
+    const before = memory.items.get(KEY);
+    const failing: HistoryStorage = {
+      getItem: async () => {
+        throw new Error('The database is busy');
+      },
+      setItem: (key, value) => memory.setItem(key, value),
+      removeItem: (key) => memory.removeItem(key),
+    };
+    const { store, problems } = storeOn(failing);
+    await store.history?.open(KEY);
+    store.actions.sendMessage('not saved over the unread history');
+    await Promise.resolve();
+    expect(memory.items.get(KEY)).toBe(before);
+    expect(problems.map((problem) => problem.kind)).toContain('history-unreadable');
+    expect(texts(store)).toEqual(['not saved over the unread history']);
+  });
+
+  it('reads a history written by a newer version but never saves over it', async () => {
+    const newer = JSON.stringify({ state: { messages: [], futureField: 1 }, version: 99 });
+    const memory = memoryStorage({ [KEY]: newer });
+    const { store } = storeOn(memory);
+    await store.history?.open(KEY);
+    store.actions.sendMessage('kept in memory only');
+    expect(memory.items.get(KEY)).toBe(newer);
   });
 
   it('brings a conversation back after a reload, a streaming reply as interrupted', async () => {

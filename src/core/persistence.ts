@@ -59,6 +59,11 @@ export interface ChatHistory {
   /** Writes anything still waiting to be written, now. */
   flush(): void;
   /**
+   * Saves what waits and lets other tabs know this widget is gone (its queued messages are
+   * theirs to send after a reload). Call it when the widget unmounts; `open` takes over again.
+   */
+  close(): void;
+  /**
    * Takes in what another tab stored under `key` (e.g. from a `storage` event): its finished
    * messages join this transcript, and a clear made there clears here too.
    */
@@ -88,13 +93,22 @@ export function withHistory(
   hooks: StoreHooks,
 ): { creator: StateCreator<ChatState>; attach(store: StoreApi<ChatState>): ChatHistory } {
   const maxMessages = Math.max(0, options.maxStoredMessages ?? DEFAULT_MAX_STORED_MESSAGES);
-  const writer = createHistoryWriter(options.storage, (kind, message) =>
-    // Reported after the store update that led here has finished.
-    queueMicrotask(() =>
-      hooks.dispatch({ type: 'history-problem', kind, message, at: hooks.timestamp() }),
-    ),
+  /** The conversation open now, and the one whose stored value is being read. */
+  let key: string | null = null;
+  let reading: string | null = null;
+  const owner = createOwner();
+  /** Other widgets (in this tab or others) alive at the last open, by owner id. */
+  let liveOwners: ReadonlySet<string> = new Set();
+  const writer = createHistoryWriter(
+    options.storage,
+    (kind, message) =>
+      // Reported after the store update that led here has finished.
+      queueMicrotask(() =>
+        hooks.dispatch({ type: 'history-problem', kind, message, at: hooks.timestamp() }),
+      ),
+    (name) => name === key,
   );
-  const partialize = memoisedPartialize(maxMessages);
+  const partialize = memoisedPartialize(maxMessages, owner.id);
   /** Ids of messages that came from storage or another tab. */
   const restored = new Set<string>();
   const noteRestored = (history: StoredHistory) => {
@@ -107,8 +121,9 @@ export function withHistory(
     version: HISTORY_VERSION,
     migrate: (value, version) => migrateHistory(value, version),
     merge: (value, current) => {
-      // Nothing stored yet (or nothing readable, already reported): the live state as it is.
-      if (value === undefined) return current;
+      // Nothing stored yet (or nothing readable, already reported), or a read for a
+      // conversation closed since: the live state as it is.
+      if (value === undefined || reading !== key) return current;
       const { history, dropped } = readStoredHistory(value);
       if (dropped > 0) {
         writer.report(
@@ -117,27 +132,31 @@ export function withHistory(
         );
       }
       noteRestored(history);
-      return restoreHistory(current, history);
+      return restoreHistory(current, history, {
+        now: hooks.timestamp(),
+        queuedElsewhere: history.owner !== null && liveOwners.has(history.owner),
+      });
     },
     skipHydration: true,
     onRehydrateStorage: () => (_state, error) => {
-      if (error)
+      if (error) {
         writer.report(
           'history-unreadable',
-          `Stored history could not be read (${describe(error)}).`,
+          `Stored history could not be read (${describe(error)}); it will not be saved over.`,
         );
-      hooks.restored();
+      }
+      if (reading === key) hooks.restored();
     },
   }) as StateCreator<ChatState>;
 
   const attach = (store: StoreApi<ChatState>): ChatHistory => {
     const api = (store as StoreApi<ChatState> & PersistApi).persist;
-    let key: string | null = null;
     return {
       get key() {
         return key;
       },
       async open(next) {
+        owner.claim();
         if (next === key) return;
         writer.flush();
         const previous = key;
@@ -145,15 +164,24 @@ export function withHistory(
         writer.close();
         if (previous !== null) hooks.dispatch({ type: 'history-forgotten' });
         if (next === null) return;
+        const others = await owner.othersAlive();
+        if (key !== next) return;
+        liveOwners = others;
+        reading = next;
         api.setOptions({ name: next });
         await api.rehydrate();
-        // Whatever happened while the stored value was being read is saved with it now.
+        // Whatever happened while the stored value was being read is saved with it now
+        // (unless reading failed: then nothing is written over what could not be read).
         if (key === next) {
           writer.storage.setItem(next, {
             state: partialize(store.getState()),
             version: HISTORY_VERSION,
           });
         }
+      },
+      close() {
+        writer.flush();
+        owner.release();
       },
       flush: () => writer.flush(),
       receiveShared(from, value) {
@@ -165,7 +193,7 @@ export function withHistory(
             ? readStoredHistory(stored.state).history
             : migrateHistory(stored.state, stored.version);
         noteRestored(history);
-        hooks.dispatch({ type: 'history-shared', history });
+        hooks.dispatch({ type: 'history-shared', history, at: hooks.timestamp() });
       },
       isRestored: (id) => restored.has(id),
     };
@@ -178,11 +206,64 @@ interface PersistApi {
   persist: { setOptions(options: { name: string }): void; rehydrate(): Promise<void> };
 }
 
+const OWNER_LOCK = 'chatwire-history-owner:';
+
+/**
+ * Who wrote a stored conversation, and whether they are still alive. Each store holds a Web
+ * Lock named after its random id while its widget is mounted, so a tab that restores a
+ * conversation can tell "the page that queued these messages was reloaded or closed" (send
+ * them) from "another tab still has them queued" (leave them to it, or they would go twice).
+ * Without Web Locks (old browsers, Node), every writer counts as gone.
+ */
+function createOwner() {
+  const id = randomId();
+  let release: (() => void) | null = null;
+  const locks = () =>
+    typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null;
+  return {
+    id,
+    claim() {
+      const available = locks();
+      if (release || !available) return;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      available.request(OWNER_LOCK + id, () => held).catch(() => undefined);
+    },
+    release() {
+      release?.();
+      release = null;
+    },
+    async othersAlive(): Promise<ReadonlySet<string>> {
+      const available = locks();
+      if (!available) return new Set();
+      try {
+        const { held = [] } = await available.query();
+        const names = held.flatMap(({ name }) => (name?.startsWith(OWNER_LOCK) ? [name] : []));
+        return new Set(
+          names.map((name) => name.slice(OWNER_LOCK.length)).filter((other) => other !== id),
+        );
+      } catch {
+        return new Set();
+      }
+    },
+  };
+}
+
+function randomId(): string {
+  return typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : Math.random().toString(36).slice(2);
+}
+
 /**
  * `toStoredHistory`, returning the very same object while none of its inputs changed, so a
  * store update that touches nothing kept (a pong, a connection detail) writes nothing.
  */
-function memoisedPartialize(maxMessages: number): (state: ChatState) => StoredHistory {
+function memoisedPartialize(
+  maxMessages: number,
+  owner: string,
+): (state: ChatState) => StoredHistory {
   let last: { inputs: unknown[]; result: StoredHistory } | null = null;
   return (state) => {
     const inputs = [
@@ -193,7 +274,7 @@ function memoisedPartialize(maxMessages: number): (state: ChatState) => StoredHi
       state.clearedAt,
     ];
     if (last && inputs.every((input, index) => input === last?.inputs[index])) return last.result;
-    last = { inputs, result: toStoredHistory(state, maxMessages) };
+    last = { inputs, result: toStoredHistory(state, maxMessages, owner) };
     return last.result;
   };
 }
@@ -201,11 +282,15 @@ function memoisedPartialize(maxMessages: number): (state: ChatState) => StoredHi
 type ReportProblem = (kind: 'history-unreadable' | 'history-not-saved', message: string) => void;
 
 /**
- * The storage zustand's persist middleware writes through: gated until the current
- * conversation has been read, throttled while a reply streams, and forgiving of a full
- * storage.
+ * The storage zustand's persist middleware writes through: closed until the current
+ * conversation has been read (and for good if reading it failed, or if a newer chatwire
+ * wrote it), throttled while a reply streams, and forgiving of a full storage.
  */
-function createHistoryWriter(storageOption: ChatHistoryOptions['storage'], report: ReportProblem) {
+function createHistoryWriter(
+  storageOption: ChatHistoryOptions['storage'],
+  report: ReportProblem,
+  isCurrent: (name: string) => boolean,
+) {
   let backend: HistoryStorage | null | undefined;
   const resolve = () => {
     if (backend === undefined) {
@@ -224,6 +309,8 @@ function createHistoryWriter(storageOption: ChatHistoryOptions['storage'], repor
   let lastWritten: StoredHistory | null = null;
   let lastWriteAt = Number.NEGATIVE_INFINITY;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Counts writes, so a retry of an older one never lands over a newer one. */
+  let writes = 0;
   let reportedNotSaved = false;
 
   const write = () => {
@@ -234,14 +321,18 @@ function createHistoryWriter(storageOption: ChatHistoryOptions['storage'], repor
     if (!pending) return;
     lastWritten = pending.value.state;
     lastWriteAt = Date.now();
-    writeTrimmed(pending.name, pending.value);
+    writeTrimmed(pending.name, pending.value, ++writes);
   };
 
   /** Writes `value`, with fewer messages each time the storage refuses it. */
-  const writeTrimmed = (name: string, value: StorageValue<StoredHistory>) => {
+  const writeTrimmed = (name: string, value: StorageValue<StoredHistory>, write: number) => {
     const store = resolve();
     if (!store) return;
+    const saved = () => {
+      reportedNotSaved = false;
+    };
     const attempt = (messages: number): void => {
+      if (write !== writes || name !== openName) return;
       const state = trimmed(value.state, messages);
       const onRefused = (error: unknown) => {
         if (messages > 0) return attempt(Math.floor(messages / 2));
@@ -251,7 +342,8 @@ function createHistoryWriter(storageOption: ChatHistoryOptions['storage'], repor
       };
       try {
         const result = store.setItem(name, JSON.stringify({ state, version: value.version }));
-        if (isPromiseLike(result)) result.then(undefined, onRefused);
+        if (isPromiseLike(result)) result.then(saved, onRefused);
+        else saved();
       } catch (error) {
         onRefused(error);
       }
@@ -263,29 +355,28 @@ function createHistoryWriter(storageOption: ChatHistoryOptions['storage'], repor
     getItem(name) {
       const store = resolve();
       const opened = (raw: string | null) => {
-        openName = name;
-        if (raw === null) return null;
-        const stored = parseStored(raw);
-        if (!stored)
+        const stored = raw === null ? null : parseStored(raw);
+        if (raw !== null && !stored) {
           report(
             'history-unreadable',
             'The stored conversation is not valid JSON; it was replaced.',
           );
+        }
+        if (stored && stored.version > HISTORY_VERSION) {
+          // Written by a newer chatwire (another tab after a deploy): read what can be read,
+          // but never write it back in this older shape.
+          report(
+            'history-not-saved',
+            'The stored conversation is from a newer version; it is not saved over.',
+          );
+        } else if (isCurrent(name)) {
+          openName = name;
+        }
         return stored as StorageValue<StoredHistory> | null;
       };
       if (!store) return null;
-      try {
-        const raw = store.getItem(name);
-        if (isPromiseLike(raw))
-          return Promise.resolve(raw).then(opened, (error: unknown) => {
-            openName = name;
-            throw error;
-          });
-        return opened(raw);
-      } catch (error) {
-        openName = name;
-        throw error;
-      }
+      const raw = store.getItem(name);
+      return isPromiseLike(raw) ? Promise.resolve(raw).then(opened) : opened(raw);
     },
     setItem(name, value) {
       if (name !== openName || value.state === lastWritten) return;

@@ -63,9 +63,9 @@ export type ChatEvent =
   | { type: 'banner-raised'; kind: BannerKind; text: string; at: string }
   | { type: 'banner-dismissed'; id: string }
   /** This conversation's history, read back from storage as the widget starts. */
-  | { type: 'history-restored'; history: StoredHistory }
+  | { type: 'history-restored'; history: StoredHistory; at: string; queuedElsewhere: boolean }
   /** What another tab open on the same conversation stored. */
-  | { type: 'history-shared'; history: StoredHistory }
+  | { type: 'history-shared'; history: StoredHistory; at: string }
   /** The user cleared the conversation: settled messages go, in-flight ones stay. */
   | { type: 'history-cleared'; at: string }
   /** Another conversation is about to be loaded (the signed-in user changed): forget this one. */
@@ -129,9 +129,12 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
       return banners.length === state.banners.length ? state : { ...state, banners };
     }
     case 'history-restored':
-      return restoreHistory(state, event.history);
+      return restoreHistory(state, event.history, {
+        now: event.at,
+        queuedElsewhere: event.queuedElsewhere,
+      });
     case 'history-shared':
-      return shareHistory(state, event.history);
+      return shareHistory(state, event.history, event.at);
     case 'history-cleared':
       return clearConversation(state, event.at);
     case 'history-forgotten':

@@ -67,7 +67,8 @@ export function useChatHistory(
     return () => {
       window.removeEventListener('pagehide', save);
       document.removeEventListener('visibilitychange', onVisibilityChange);
-      save();
+      // Saves, and tells other tabs this widget's queued messages are no longer sent here.
+      history.close();
     };
   }, [history]);
 
