@@ -87,10 +87,22 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['src/**/*.test.tsx', 'test/**/*.test.{ts,tsx}'],
-          exclude: ['test/**/*.node.test.{ts,tsx}'],
+          exclude: ['test/**/*.node.test.{ts,tsx}', 'test/consumer/**'],
           setupFiles: ['test/setup-browser.ts'],
           browser: { ...chromium(), commands: chatServerCommands },
           testTimeout: 15_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'consumer',
+          environment: 'node',
+          include: ['test/consumer/**/*.consumer.test.ts'],
+          // Packs the library and installs it into fresh apps from the npm registry.
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -102,8 +114,8 @@ export default defineConfig({
           // Builds the bench page and drives its own Chromium: slow to start on 2 cores.
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          // After the other projects, so their browsers do not compete for the cores it times.
-          sequence: { groupOrder: 1 },
+          // Last, so nothing else competes for the cores it times.
+          sequence: { groupOrder: 2 },
         },
       },
       {
