@@ -2,9 +2,16 @@
  * `npm run server`: runs the reference server until Ctrl-C.
  * Environment: PORT (default 3001), HOST (default 127.0.0.1), CHATWIRE_TOKEN_DELAY_MS (default 40),
  * CHATWIRE_JWT_SECRET (default: the public dev secret, with a warning).
+ * Replies come from the demo responder unless an upstream is set:
+ * - CHATWIRE_UPSTREAM_URL: an HTTP endpoint that streams answers (plain text, NDJSON or SSE);
+ * - CHATWIRE_OPENAI_BASE_URL and CHATWIRE_OPENAI_MODEL (key in CHATWIRE_OPENAI_API_KEY or
+ *   OPENAI_API_KEY, optional for local model servers): an OpenAI-compatible chat API.
+ * CHATWIRE_UPSTREAM_TIMEOUT_MS cuts off an upstream that goes quiet (default 30000).
  */
 import { resolveJwtSecret } from './auth.ts';
 import { startServer } from './index.ts';
+import type { Responder } from './responder.ts';
+import { createHttpStreamResponder, createOpenAiResponder } from './upstream.ts';
 
 /** Reads a whole-number environment variable, or exits with a clear message when it isn't one. */
 function intFromEnv(name: string, fallback: number, max: number): number {
@@ -31,6 +38,32 @@ function warnAboutDevSecret(): void {
   );
 }
 
+/** The upstream the environment names, or undefined for the demo responder. */
+function upstreamFromEnv(): { responder: Responder; description: string } | undefined {
+  const idleTimeoutMs = intFromEnv('CHATWIRE_UPSTREAM_TIMEOUT_MS', 30_000, 600_000);
+  const url = process.env.CHATWIRE_UPSTREAM_URL?.trim();
+  if (url) {
+    return {
+      responder: createHttpStreamResponder({ url, idleTimeoutMs }),
+      description: `HTTP upstream ${new URL(url).origin}`,
+    };
+  }
+  const baseUrl = process.env.CHATWIRE_OPENAI_BASE_URL?.trim();
+  const model = process.env.CHATWIRE_OPENAI_MODEL?.trim();
+  if (baseUrl || model) {
+    if (!baseUrl || !model) {
+      console.error('Set both CHATWIRE_OPENAI_BASE_URL and CHATWIRE_OPENAI_MODEL.');
+      process.exit(2);
+    }
+    const apiKey = process.env.CHATWIRE_OPENAI_API_KEY ?? process.env.OPENAI_API_KEY;
+    return {
+      responder: createOpenAiResponder({ baseUrl, model, apiKey, idleTimeoutMs }),
+      description: `OpenAI-compatible upstream ${new URL(baseUrl).origin}, model ${model}`,
+    };
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const port = intFromEnv('PORT', 3001, 65535);
   const host = process.env.HOST?.trim() || '127.0.0.1';
@@ -40,7 +73,16 @@ async function main(): Promise<void> {
 
   // The server's log lines carry ids, subjects and frame types only: never tokens or URLs.
   const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
-  const server = await startServer({ port, host, tokenDelayMs, jwtSecret: secret, log });
+  const upstream = upstreamFromEnv();
+  const server = await startServer({
+    port,
+    host,
+    tokenDelayMs,
+    jwtSecret: secret,
+    log,
+    ...(upstream && { responder: upstream.responder }),
+  });
+  console.log(`Replies from: ${upstream?.description ?? 'the demo responder'}`);
   console.log(`chatwire reference server ready at ${server.url}?token=<JWT>`);
   console.log('Get a development token with: npm run -s token -- --sub alice');
 

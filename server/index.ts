@@ -541,7 +541,12 @@ async function streamReply(ctx: Context, connection: Connection, content: string
   connection.replies.add(controller);
   try {
     send(ctx, connection, { type: 'stream-start', messageId, timestamp: now() });
-    const tokens = ctx.settings.responder({ content, connectionId: connection.id, signal });
+    const tokens = ctx.settings.responder({
+      content,
+      connectionId: connection.id,
+      subject: connection.subject,
+      signal,
+    });
     await pumpTokens(ctx, connection, messageId, tokens, signal);
   } catch (error) {
     if (!signal.aborted) {

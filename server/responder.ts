@@ -10,6 +10,8 @@ export interface ResponderRequest {
   content: string;
   /** The server's id for the connection the chat arrived on. */
   connectionId: number;
+  /** The user, as the verified token's `sub` claim names them; undefined when it has none. */
+  subject: string | undefined;
   /** Aborted when the reply is no longer wanted (the socket closed or the server stopped). */
   signal: AbortSignal;
 }

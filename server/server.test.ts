@@ -269,6 +269,7 @@ describe('demo responder', () => {
       respond({
         content: 'What is chatwire?',
         connectionId: 1,
+        subject: undefined,
         signal: new AbortController().signal,
       }),
     );
@@ -295,7 +296,7 @@ describe('demo responder', () => {
   it('stops as soon as the signal aborts', async () => {
     const controller = new AbortController();
     const tokens = await collect(
-      respond({ content: 'q', connectionId: 1, signal: controller.signal }),
+      respond({ content: 'q', connectionId: 1, subject: undefined, signal: controller.signal }),
       { count: 3, controller },
     );
     expect(tokens).toHaveLength(3);
@@ -307,7 +308,7 @@ describe('demo responder', () => {
     const started = Date.now();
     setTimeout(() => controller.abort(), 20);
     const tokens = await collect(
-      slow({ content: 'q', connectionId: 1, signal: controller.signal }),
+      slow({ content: 'q', connectionId: 1, subject: undefined, signal: controller.signal }),
     );
     expect(tokens).toEqual(['You ']);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -317,7 +318,12 @@ describe('demo responder', () => {
     const paced = createDemoResponder({ tokenDelayMs: 15 });
     const started = Date.now();
     const tokens = await collect(
-      paced({ content: 'q', connectionId: 1, signal: new AbortController().signal }),
+      paced({
+        content: 'q',
+        connectionId: 1,
+        subject: undefined,
+        signal: new AbortController().signal,
+      }),
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual((tokens.length - 1) * 15 - 5);
   });
