@@ -32,6 +32,11 @@ const chromium = () => ({
   instances: [{ browser: 'chromium' as const }],
 });
 
+// The library is always built for production, whatever NODE_ENV the shell (or a test runner
+// packing it) has: otherwise React's development JSX runtime (`jsxDEV`) would ship in dist/
+// and break every production app that installs it.
+if (process.argv.includes('build')) process.env.NODE_ENV = 'production';
+
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   // Pre-bundled up front: found mid-run, Vite would re-optimise and reload, and the browser

@@ -1,19 +1,20 @@
 /**
  * Consumer proof: chatwire as someone else's app gets it. `npm pack` makes the tarball a
  * publish would upload. It is installed from the npm registry's point of view (no link to
- * this repository) into a fresh Vite app on React 19 and another on React 18.3. Each app is
- * built for production and opened in Chromium against the real reference server, and a
- * message round-trips. The same install then imports the package from plain Node ESM and
- * renders it on the server.
+ * this repository) into fresh apps: Vite on React 19, Vite on React 18.3, and webpack 5 on
+ * React 19 (how Next.js-style builds treat react-use-websocket's CommonJS inside chatwire's
+ * ESM). Each app is built for production and opened in Chromium against the real reference
+ * server, and a message round-trips. The Vite installs then import the package from plain
+ * Node ESM and render it on the server.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright';
-import { build, preview } from 'vite';
+import { preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.ts';
 import { mintToken } from '../../server/auth.ts';
@@ -24,9 +25,25 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const template = fileURLToPath(new URL('./app', import.meta.url));
 const SECRET = 'chatwire-consumer-test-only-secret';
 
-/** What each app installs besides chatwire: React as given, and what a Vite app uses. */
-const REACT_VERSIONS = { 'React 19': '^19.0.0', 'React 18.3': '~18.3.1' } as const;
-const TOOLING = { vite: '^8.0.0', '@vitejs/plugin-react': '^6.0.0' };
+type Bundler = 'vite' | 'webpack';
+
+/** The apps: React as given, built the way a project on that bundler builds. */
+const APPS: { name: string; react: string; bundler: Bundler; title: RegExp }[] = [
+  { name: 'React 19 + Vite', react: '^19.0.0', bundler: 'vite', title: /^React 19\./ },
+  { name: 'React 18.3 + Vite', react: '~18.3.1', bundler: 'vite', title: /^React 18\.3\./ },
+  {
+    name: 'React 19 + webpack',
+    react: '^19.0.0',
+    bundler: 'webpack',
+    title: /^React 19\..*webpack/,
+  },
+];
+
+/** What each kind of app installs besides chatwire and React. */
+const TOOLING: Record<Bundler, Record<string, string>> = {
+  vite: { vite: '^8.0.0', '@vitejs/plugin-react': '^6.0.0' },
+  webpack: { webpack: '^5.0.0' },
+};
 
 let workDir = '';
 let tarball = '';
@@ -35,8 +52,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'chatwire-consumer-'));
-  // `prepack` builds the library, as a publish would.
-  await run('npm', ['pack', '--pack-destination', workDir], { cwd: repo });
+  // `prepack` builds the library, as a publish would: with the environment a publish has, not
+  // vitest's NODE_ENV=test.
+  await run('npm', ['pack', '--pack-destination', workDir], { cwd: repo, env: productionEnv() });
   const packed = (await readdir(workDir)).find((name) => name.endsWith('.tgz'));
   if (!packed) throw new Error('npm pack made no tarball.');
   tarball = join(workDir, packed);
@@ -51,7 +69,7 @@ afterAll(async () => {
 });
 
 /** A fresh app folder with chatwire's tarball and `react` installed from the registry. */
-async function createApp(name: string, react: string): Promise<string> {
+async function createApp(name: string, react: string, bundler: Bundler): Promise<string> {
   const dir = join(workDir, name.replace(/\W+/g, '-'));
   await cp(template, dir, { recursive: true });
   const manifest = {
@@ -59,19 +77,35 @@ async function createApp(name: string, react: string): Promise<string> {
     private: true,
     type: 'module',
     dependencies: { chatwire: `file:${tarball}`, react, 'react-dom': react },
-    devDependencies: TOOLING,
+    devDependencies: TOOLING[bundler],
   };
   await writeFile(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
   return dir;
 }
 
+/** This process's environment as a production build sees it (vitest sets NODE_ENV=test). */
+function productionEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_ENV: 'production' };
+}
+
 /** Builds the app for production, serves it, and returns its URL and a way to stop it. */
-async function buildAndServe(dir: string) {
-  await build({ root: dir, configFile: join(dir, 'vite.config.mjs'), logLevel: 'warn' });
+async function buildAndServe(dir: string, bundler: Bundler) {
+  if (bundler === 'vite') {
+    // In a process of its own, as `vite build` runs in the app's project.
+    await run(process.execPath, [join(dir, 'node_modules/vite/bin/vite.js'), 'build'], {
+      cwd: dir,
+      env: productionEnv(),
+    });
+  } else {
+    await run(process.execPath, ['build-webpack.mjs'], { cwd: dir, env: productionEnv() });
+  }
+  // Vite's preview server serves either build as static files.
   const served = await preview({
     root: dir,
-    configFile: join(dir, 'vite.config.mjs'),
+    configFile: false,
+    logLevel: 'warn',
+    build: { outDir: bundler === 'vite' ? 'dist' : 'dist-webpack' },
     preview: { host: '127.0.0.1', port: 0 },
   });
   const url = served.resolvedUrls?.local[0];
@@ -79,17 +113,26 @@ async function buildAndServe(dir: string) {
   return { url, close: () => served.close() };
 }
 
-describe.each(Object.entries(REACT_VERSIONS))(
-  'an app on %s that installed the packed chatwire',
-  (name, react) => {
+describe.each(APPS)(
+  'an app ($name) that installed the packed chatwire',
+  ({ name, react, bundler, title }) => {
     let dir = '';
 
     beforeAll(async () => {
-      dir = await createApp(name, react);
+      dir = await createApp(name, react, bundler);
+    });
+
+    it('installs a package with no development-only code in it', async () => {
+      const dist = join(dir, 'node_modules/chatwire/dist');
+      for (const file of (await readdir(dist)).filter((name) => name.endsWith('.js'))) {
+        const code = await readFile(join(dist, file), 'utf8');
+        expect(code, file).not.toMatch(/jsx-dev-runtime|jsxDEV/);
+        expect(code, file).not.toContain('vitest');
+      }
     });
 
     it('builds, renders the widget in Chromium, and a message round-trips', async () => {
-      const app = await buildAndServe(dir);
+      const app = await buildAndServe(dir, bundler);
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('console', (message) => {
@@ -99,11 +142,17 @@ describe.each(Object.entries(REACT_VERSIONS))(
       try {
         const token = await mintToken({ subject: 'consumer', secret: SECRET });
         await page.goto(`${app.url}?${new URLSearchParams({ url: server.url, token })}`);
-        expect(await page.title()).toMatch(name === 'React 19' ? /^React 19\./ : /^React 18\.3\./);
+        expect(await page.title()).toMatch(title);
         await page
           .getByRole('status')
           .filter({ hasText: /^Connected$/ })
-          .waitFor();
+          .waitFor({ timeout: 15_000 })
+          .catch(async (error: unknown) => {
+            const status = await page.locator('[role="status"]').allTextContents();
+            throw new Error(
+              `Not connected (status: ${status.join(', ')}; errors: ${errors.join(' | ')}): ${String(error)}`,
+            );
+          });
         await page.getByRole('textbox', { name: 'Message' }).fill(`Hello from ${name}`);
         await page.keyboard.press('Enter');
         const reply = page.locator('[data-role="assistant"][data-status="complete"]');
@@ -121,12 +170,15 @@ describe.each(Object.entries(REACT_VERSIONS))(
       }
     });
 
-    it('imports and renders on the server from plain Node ESM', async () => {
-      const { stdout } = await run(process.execPath, ['server-render.mjs'], { cwd: dir });
-      const result = JSON.parse(stdout) as { html: string; frameOk: boolean; store: string };
-      expect(result.html).toContain('data-chatwire');
-      expect(result.frameOk).toBe(true);
-      expect(result.store).toBe('object');
-    });
+    // Server rendering runs in Node, whatever bundles the browser side: once per React version.
+    if (bundler === 'vite') {
+      it('imports and renders on the server from plain Node ESM', async () => {
+        const { stdout } = await run(process.execPath, ['server-render.mjs'], { cwd: dir });
+        const result = JSON.parse(stdout) as { html: string; frameOk: boolean; store: string };
+        expect(result.html).toContain('data-chatwire');
+        expect(result.frameOk).toBe(true);
+        expect(result.store).toBe('object');
+      });
+    }
   },
 );

@@ -1,0 +1,11 @@
+// The same app for webpack, without JSX (no loader needed): what a webpack or Next.js build
+// does with chatwire's ESM and react-use-websocket's CommonJS inside it.
+import { ChatWidget } from 'chatwire';
+import { createElement, version } from 'react';
+import { createRoot } from 'react-dom/client';
+
+const params = new URLSearchParams(location.search);
+document.title = `React ${version} (webpack)`;
+createRoot(document.getElementById('root')).render(
+  createElement(ChatWidget, { token: params.get('token'), url: params.get('url') }),
+);
