@@ -352,6 +352,35 @@ export const WithoutEscalation: Story = {
   },
 };
 
+/** The server reported an error while the reply streamed, then ended it: its AI backend failed. */
+export const ReplyCutByServerError: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        userSaid('user:1', 'Summarise the report'),
+        ...assistantSaid('msg_9', 'The report covers three', false),
+        frame({
+          type: 'error',
+          message: 'The reply msg_9 could not be completed',
+          timestamp: at(),
+        }),
+        frame({ type: 'stream-end', messageId: 'msg_9', timestamp: at() }),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const reply = canvasElement.querySelector('[data-role="assistant"]');
+    await expect(reply).toHaveAttribute('data-status', 'interrupted');
+    await expect(reply).toHaveTextContent('The server could not finish this reply.');
+    await expect(canvas.getByRole('button', { name: 'Ask again' })).toBeVisible();
+    await expect(canvas.getByRole('alert')).toHaveTextContent('could not be completed');
+  },
+};
+
 export const ReconnectingWithInterruptedReply: Story = {
   render: () => (
     <Seeded

@@ -23,6 +23,8 @@ export interface ChatLabels {
   notice: string;
   replyInterrupted: string;
   replyStalled: string;
+  /** A reply the server ended after reporting an error (its AI backend failed). */
+  replyFailed: string;
   messageQueued: string;
   messageFailed: string;
   retry: string;
@@ -80,6 +82,7 @@ export const DEFAULT_LABELS: ChatLabels = {
   notice: 'Notice',
   replyInterrupted: 'Reply interrupted by a lost connection.',
   replyStalled: 'Reply stopped arriving.',
+  replyFailed: 'The server could not finish this reply.',
   messageQueued: 'Waiting for the connection to send',
   messageFailed: 'The connection dropped; this may not have been delivered.',
   retry: 'Retry',

@@ -1,6 +1,12 @@
 import { Component, memo, type ReactNode } from 'react';
 import { selectMessage } from '../core/selectors.ts';
-import type { AssistantMessage, ChatMessage, SystemMessage, UserMessage } from '../core/state.ts';
+import type {
+  AssistantMessage,
+  ChatMessage,
+  ReplyInterruption,
+  SystemMessage,
+  UserMessage,
+} from '../core/state.ts';
 import { MarkdownText } from '../markdown/markdown-text.tsx';
 import { PlainText } from '../markdown/plain-text.tsx';
 import { useChatActions, useChatStore } from '../react/context.tsx';
@@ -143,7 +149,7 @@ function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: 
       <Timestamp at={message.createdAt} />
       {message.status === 'interrupted' && (
         <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">
-          {message.interruption === 'stalled' ? labels.replyStalled : labels.replyInterrupted}
+          {interruptionLabel(message.interruption, labels)}
           <RetryReplyButton id={message.id} />
         </span>
       )}
@@ -263,4 +269,19 @@ function Caret() {
       className="cw:ms-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
     />
   );
+}
+
+/** Why a reply stopped, in the user's words. */
+function interruptionLabel(interruption: ReplyInterruption | null, labels: ChatLabels): string {
+  switch (interruption) {
+    case 'stalled':
+      return labels.replyStalled;
+    case 'server-error':
+      return labels.replyFailed;
+    case 'connection-lost':
+    case null:
+      return labels.replyInterrupted;
+    default:
+      return interruption satisfies never;
+  }
 }

@@ -164,7 +164,11 @@ function readAssistantMessage(
   if (typeof messageId !== 'string' || id !== `assistant:${messageId}`) return null;
   if (status !== 'streaming' && status !== 'complete' && status !== 'interrupted') return null;
   const cut =
-    interruption === 'connection-lost' || interruption === 'stalled' ? interruption : null;
+    interruption === 'connection-lost' ||
+    interruption === 'stalled' ||
+    interruption === 'server-error'
+      ? interruption
+      : null;
   return {
     id,
     role: 'assistant',

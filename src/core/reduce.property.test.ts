@@ -107,7 +107,9 @@ const events = (maxLength: number) => fc.array(eventArbitrary, { maxLength });
 // ---------------------------------------------------------------------------------------------
 // An independent model of what each reply should hold, written from the protocol rules:
 // a reply exists from its first stream-start, takes tokens while streaming, and stops
-// streaming at its stream-end or when the connection changes to anything but open.
+// streaming at its stream-end or when the connection changes to anything but open. A reply
+// that ends right after an error that came while it streamed (no token in between) ends
+// interrupted: the error was about it.
 
 interface ModelReply {
   text: string;
@@ -118,6 +120,7 @@ interface ModelReply {
 function modelReplies(sequence: ChatEvent[]): Map<string, ModelReply> {
   const replies = new Map<string, ModelReply>();
   let status: ConnectionStatus = 'idle';
+  let atError = new Set<string>();
   for (const event of sequence) {
     if (event.type === 'connection-changed') {
       if (event.status !== status && event.status !== 'open') {
@@ -129,20 +132,24 @@ function modelReplies(sequence: ChatEvent[]): Map<string, ModelReply> {
     }
     if (event.type !== 'frame-received') continue;
     const frame = event.frame;
+    if (frame.type === 'error') {
+      atError = new Set(
+        [...replies].flatMap(([id, reply]) => (reply.status === 'streaming' ? [id] : [])),
+      );
+    }
     if (frame.type === 'stream-start' && !replies.has(frame.messageId)) {
       replies.set(frame.messageId, { text: '', tokenCount: 0, status: 'streaming' });
     }
-    const reply =
-      frame.type === 'stream-token' || frame.type === 'stream-end'
-        ? replies.get(frame.messageId)
-        : undefined;
+    if (frame.type !== 'stream-token' && frame.type !== 'stream-end') continue;
+    const reply = replies.get(frame.messageId);
     if (reply?.status !== 'streaming') continue;
     if (frame.type === 'stream-token') {
       reply.text += frame.token;
       reply.tokenCount += 1;
     } else {
-      reply.status = 'complete';
+      reply.status = atError.has(frame.messageId) ? 'interrupted' : 'complete';
     }
+    atError.delete(frame.messageId);
   }
   return replies;
 }

@@ -690,3 +690,41 @@ describe('recovering from a lost connection', () => {
     expect(assistant(state, 'cut')).toMatchObject({ status: 'interrupted', text: 'Part' });
   });
 });
+
+describe('a reply ended after a server error', () => {
+  const replyOf = (state: ChatState, messageId: string) =>
+    state.messagesById[assistantMessageKey(messageId)];
+
+  it('is interrupted by the error when it ends right after it (its AI backend failed)', () => {
+    const state = apply(
+      initialChatState(),
+      streamStart('m1'),
+      streamToken('m1', 'Half an'),
+      errorFrame('The reply m1 could not be completed'),
+      streamEnd('m1'),
+    );
+    expect(replyOf(state, 'm1')).toMatchObject({
+      status: 'interrupted',
+      interruption: 'server-error',
+      text: 'Half an',
+    });
+    expect(state.banners).toHaveLength(1);
+    expect(state.streamsAtError).toEqual([]);
+  });
+
+  it('completes as usual when it goes on after the error (the error was about something else)', () => {
+    const state = apply(
+      initialChatState(),
+      streamStart('m1'),
+      errorFrame('Too many messages'),
+      streamToken('m1', 'still here'),
+      streamEnd('m1'),
+    );
+    expect(replyOf(state, 'm1')).toMatchObject({ status: 'complete', interruption: null });
+  });
+
+  it('does not touch a reply that started after the error', () => {
+    const state = apply(initialChatState(), errorFrame(), streamStart('m2'), streamEnd('m2'));
+    expect(replyOf(state, 'm2')).toMatchObject({ status: 'complete' });
+  });
+});

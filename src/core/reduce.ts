@@ -163,19 +163,27 @@ function reduceFrame(state: ChatState, frame: ServerFrame, at: string): ChatStat
       return startStream(state, frame.messageId, at);
     case 'stream-token':
       return appendTokens(state, frame.messageId, frame.token, 1, at);
-    case 'stream-end':
-      return updateStream(state, frame.type, frame.messageId, at, (message) => ({
+    case 'stream-end': {
+      // Ended right after an error that came while it streamed: the error was about it.
+      const cut = state.streamsAtError.includes(assistantMessageKey(frame.messageId));
+      const ended = updateStream(state, frame.type, frame.messageId, at, (message) => ({
         ...message,
-        status: 'complete',
+        status: cut ? 'interrupted' : 'complete',
+        interruption: cut ? 'server-error' : null,
         updatedAt: at,
       }));
+      return withoutStreamAtError(ended, frame.messageId);
+    }
     case 'human-escalation-response':
       return {
         ...addSystemMessage(state, 'escalation', frame.message, at),
         escalation: { ...state.escalation, status: 'acknowledged' },
       };
     case 'error':
-      return raiseBanner(state, 'error', frame.message, at);
+      return {
+        ...raiseBanner(state, 'error', frame.message, at),
+        streamsAtError: streamingIds(state),
+      };
     case 'pong':
       if (state.connection.lastPongAt === at) return state;
       return { ...state, connection: { ...state.connection, lastPongAt: at } };
@@ -191,12 +199,27 @@ function appendTokens(
   count: number,
   at: string,
 ): ChatState {
-  return updateStream(state, 'stream-token', messageId, at, (message) => ({
+  const appended = updateStream(state, 'stream-token', messageId, at, (message) => ({
     ...message,
     text: message.text + text,
     tokenCount: message.tokenCount + count,
     updatedAt: at,
   }));
+  // A reply that goes on after an error was not the one the error was about.
+  return withoutStreamAtError(appended, messageId);
+}
+
+function streamingIds(state: ChatState): string[] {
+  return state.messageIds.filter((id) => {
+    const message = state.messagesById[id];
+    return message?.role === 'assistant' && message.status === 'streaming';
+  });
+}
+
+function withoutStreamAtError(state: ChatState, messageId: string): ChatState {
+  const id = assistantMessageKey(messageId);
+  if (!state.streamsAtError.includes(id)) return state;
+  return { ...state, streamsAtError: state.streamsAtError.filter((other) => other !== id) };
 }
 
 function startStream(state: ChatState, messageId: string, at: string): ChatState {

@@ -55,8 +55,11 @@ export interface AssistantMessage {
   updatedAt: string;
 }
 
-/** What cut a reply short: the connection dropped, or the tokens stopped coming. */
-export type ReplyInterruption = 'connection-lost' | 'stalled';
+/**
+ * What cut a reply short: the connection dropped, the tokens stopped coming, or the server
+ * reported an `error` while it streamed and then ended it (its AI backend failed).
+ */
+export type ReplyInterruption = 'connection-lost' | 'stalled' | 'server-error';
 
 /** Where a system notice came from. */
 export type SystemMessageSource = 'connection' | 'escalation';
@@ -150,6 +153,11 @@ export interface ChatState {
   sequence: number;
   /** When the user last cleared the conversation (ISO-8601), or null; kept with the history. */
   clearedAt: string | null;
+  /**
+   * Replies that were streaming when the server sent an `error` and have had no token since:
+   * if one ends now, the error was about it, and it ends `interrupted`.
+   */
+  streamsAtError: string[];
 }
 
 /** How many problems are kept; older ones are dropped. */
@@ -176,5 +184,6 @@ export function initialChatState(): ChatState {
     hasShownConnectionNotice: false,
     sequence: 0,
     clearedAt: null,
+    streamsAtError: [],
   };
 }
