@@ -32,10 +32,13 @@ const chromium = () => ({
   instances: [{ browser: 'chromium' as const }],
 });
 
-// The library is always built for production, whatever NODE_ENV the shell (or a test runner
-// packing it) has: otherwise React's development JSX runtime (`jsxDEV`) would ship in dist/
-// and break every production app that installs it.
-if (process.argv.includes('build')) process.env.NODE_ENV = 'production';
+// `vite build` makes the library for production whatever NODE_ENV the shell (or a test runner
+// packing it) has, unless a --mode is asked for: otherwise React's development JSX runtime
+// (`jsxDEV`) would ship in dist/ and break every production app that installs it. Vitest and
+// Storybook load this file too, and keep their own NODE_ENV.
+const isViteBuild =
+  /[\\/]vite(\.js|\.mjs)?$/.test(process.argv[1] ?? '') && process.argv[2] === 'build';
+if (isViteBuild && !process.argv.includes('--mode')) process.env.NODE_ENV = 'production';
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],

@@ -3,7 +3,8 @@
  * Environment: PORT (default 3001), HOST (default 127.0.0.1), CHATWIRE_TOKEN_DELAY_MS (default 40),
  * CHATWIRE_JWT_SECRET (default: the public dev secret, with a warning).
  * Replies come from the demo responder unless an upstream is set:
- * - CHATWIRE_UPSTREAM_URL: an HTTP endpoint that streams answers (plain text, NDJSON or SSE);
+ * - CHATWIRE_UPSTREAM_URL: an HTTP endpoint that streams answers (plain text, NDJSON or SSE),
+ *   with CHATWIRE_UPSTREAM_AUTHORIZATION sent as its Authorization header when set;
  * - CHATWIRE_OPENAI_BASE_URL and CHATWIRE_OPENAI_MODEL (key in CHATWIRE_OPENAI_API_KEY or
  *   OPENAI_API_KEY, optional for local model servers): an OpenAI-compatible chat API.
  * CHATWIRE_UPSTREAM_TIMEOUT_MS cuts off an upstream that goes quiet (default 30000).
@@ -43,9 +44,25 @@ function upstreamFromEnv(): { responder: Responder; description: string } | unde
   const idleTimeoutMs = intFromEnv('CHATWIRE_UPSTREAM_TIMEOUT_MS', 30_000, 600_000);
   const url = process.env.CHATWIRE_UPSTREAM_URL?.trim();
   if (url) {
+    const parsed = URL.canParse(url) ? new URL(url) : null;
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      console.error('CHATWIRE_UPSTREAM_URL must be an http:// or https:// URL.');
+      process.exit(2);
+    }
+    if (parsed.username || parsed.password) {
+      console.error(
+        'Put the upstream credentials in CHATWIRE_UPSTREAM_AUTHORIZATION, not in CHATWIRE_UPSTREAM_URL.',
+      );
+      process.exit(2);
+    }
+    const authorization = process.env.CHATWIRE_UPSTREAM_AUTHORIZATION?.trim();
     return {
-      responder: createHttpStreamResponder({ url, idleTimeoutMs }),
-      description: `HTTP upstream ${new URL(url).origin}`,
+      responder: createHttpStreamResponder({
+        url,
+        idleTimeoutMs,
+        ...(authorization && { headers: { authorization } }),
+      }),
+      description: `HTTP upstream ${parsed.origin}`,
     };
   }
   const baseUrl = process.env.CHATWIRE_OPENAI_BASE_URL?.trim();

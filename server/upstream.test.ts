@@ -113,6 +113,69 @@ describe('the HTTP streaming upstream', () => {
     ]);
   });
 
+  it('reads event data that is not JSON as text, and lines ended by a lone CR', async () => {
+    const backend = await upstream((_request, _body, response) =>
+      streamChunks(response, 'text/event-stream', [
+        'data: "Quoted\r\r',
+        'data: {half\r\rdata: [DONE]\r\r',
+      ]),
+    );
+    expect(await collect(createHttpStreamResponder({ url: backend.url }))).toEqual([
+      '"Quoted',
+      '{half',
+    ]);
+  });
+
+  it('fails the reply on an error event rather than ending it short', async () => {
+    const backend = await upstream((_request, _body, response) =>
+      streamChunks(response, 'text/event-stream', [
+        'data: {"token":"Some"}\n\n',
+        'event: error\ndata: {"message":"model overloaded"}\n\n',
+      ]),
+    );
+    await expect(collect(createHttpStreamResponder({ url: backend.url }))).rejects.toThrow(
+      /error mid-stream/,
+    );
+  });
+
+  it('takes a plain JSON answer as one token', async () => {
+    const backend = await upstream((_request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ text: 'All at once.' }));
+    });
+    expect(await collect(createHttpStreamResponder({ url: backend.url }))).toEqual([
+      'All at once.',
+    ]);
+  });
+
+  it('lets the upstream connection go at [DONE], even if it would keep sending', async () => {
+    let closed: () => void = () => undefined;
+    const connectionClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const backend = await upstream((_request, _body, response) => {
+      response.on('close', () => closed());
+      streamChunks(
+        response,
+        'text/event-stream',
+        ['data: done soon\n\ndata: [DONE]\n\n', ': keep-alive\n\n'],
+        true,
+      );
+    });
+    expect(await collect(createHttpStreamResponder({ url: backend.url }))).toEqual(['done soon']);
+    await connectionClosed;
+  });
+
+  it('never puts the upstream URL in its error when the upstream cannot be reached', async () => {
+    const responder = createHttpStreamResponder({ url: 'http://127.0.0.1:9/secret-path' });
+    const error = await collect(responder).then(
+      () => null,
+      (failure: unknown) => failure as Error,
+    );
+    expect(error?.message).toMatch(/could not be reached/);
+    expect(error?.message).not.toContain('secret-path');
+  });
+
   it('throws on an error status, so the reply ends with an error frame', async () => {
     const backend = await upstream((_request, _body, response) => {
       response.writeHead(502, { 'content-type': 'text/plain' });
@@ -167,7 +230,8 @@ describe('the OpenAI-compatible upstream', () => {
         body: {
           model: 'tiny-model',
           stream: true,
-          user: 'alice',
+          // A pseudonym, never the user id itself.
+          user: expect.stringMatching(/^[0-9a-f]{32}$/),
           messages: [
             { role: 'system', content: 'Be brief.' },
             { role: 'user', content: 'Do local models work?' },

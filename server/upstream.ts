@@ -11,6 +11,7 @@
  * for `idleTimeoutMs` makes the responder throw, which the server turns into an `error`
  * frame: the client is never left with a reply that streams forever.
  */
+import { createHash } from 'node:crypto';
 import type { Responder, ResponderRequest } from './responder.ts';
 
 /** Default longest silence from an upstream before its reply is cut off. */
@@ -71,13 +72,19 @@ export function createOpenAiResponder(options: OpenAiResponderOptions): Responde
         model: options.model,
         stream: true,
         messages: messages(request.content),
-        ...(request.subject ? { user: request.subject } : {}),
+        // OpenAI asks for a stable user id to spot abuse; a hash, so no email address leaves.
+        ...(request.subject ? { user: pseudonymOf(request.subject) } : {}),
       },
       headers: {
         accept: 'text/event-stream',
         ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
       },
     }));
+}
+
+/** A stable pseudonym for a user id: the first 32 hex digits of its SHA-256. */
+function pseudonymOf(subject: string): string {
+  return createHash('sha256').update(subject).digest('hex').slice(0, 32);
 }
 
 interface UpstreamCall {
@@ -103,14 +110,20 @@ async function* streamFrom(
       headers: { 'content-type': 'application/json', ...call.headers, ...options.headers },
       body: JSON.stringify(call.body),
       signal: idle.signal,
+    }).catch((error: unknown) => {
+      // The fetch error can quote the URL; the log gets only what kind of failure it was.
+      if (idle.signal.aborted) throw error;
+      throw new Error(`the upstream could not be reached (${describe(error)})`);
     });
     if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
       throw new Error(`the upstream answered ${response.status} ${response.statusText}`.trim());
     }
     const type = response.headers.get('content-type') ?? '';
     const chunks = textChunks(response.body, idle);
     if (type.includes('text/event-stream')) yield* fromServerSentEvents(chunks);
     else if (/ndjson|jsonl|json-seq/.test(type)) yield* fromJsonLines(chunks);
+    else if (type.includes('json')) yield* fromJsonBody(chunks);
     else yield* chunks;
   } catch (error) {
     if (request.signal.aborted) return;
@@ -154,6 +167,7 @@ async function* textChunks(
   const reader = body.getReader();
   const cancel = () => void reader.cancel().catch(() => undefined);
   idle.signal.addEventListener('abort', cancel, { once: true });
+  let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -163,10 +177,13 @@ async function* textChunks(
       const text = decoder.decode(value, { stream: true });
       if (text !== '') yield text;
     }
+    finished = true;
     const rest = decoder.decode();
     if (rest !== '') yield rest;
   } finally {
     idle.signal.removeEventListener('abort', cancel);
+    // Stopped early ([DONE], an error, a closed socket): let the upstream connection go.
+    if (!finished) cancel();
     reader.releaseLock();
   }
 }
@@ -176,42 +193,78 @@ async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
   let buffer = '';
   for await (const chunk of chunks) {
     buffer += chunk;
-    let end = buffer.indexOf('\n');
-    while (end !== -1) {
-      yield buffer.slice(0, end).replace(/\r$/, '');
-      buffer = buffer.slice(end + 1);
-      end = buffer.indexOf('\n');
+    // CRLF, LF or a lone CR ends a line; a CR at the very end may be half of a CRLF.
+    const ending = /\r\n|\n|\r(?!$)/g;
+    let start = 0;
+    for (let match = ending.exec(buffer); match; match = ending.exec(buffer)) {
+      yield buffer.slice(start, match.index);
+      start = match.index + match[0].length;
     }
+    buffer = buffer.slice(start);
   }
   if (buffer !== '') yield buffer.replace(/\r$/, '');
 }
 
 async function* fromJsonLines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
   for await (const line of lines(chunks)) {
-    if (line.trim() === '') continue;
-    const token = tokenOf(parseJson(line, 'an NDJSON line'));
+    // JSON text sequences put a record separator before each item.
+    const item = line.startsWith(RECORD_SEPARATOR) ? line.slice(1) : line;
+    if (item.trim() === '') continue;
+    const token = tokenOf(parseJson(item, 'an NDJSON line'));
     if (token !== '') yield token;
   }
 }
 
+const RECORD_SEPARATOR = String.fromCharCode(0x1e);
+
+/** A plain JSON answer, all at once: its text is the one token. */
+async function* fromJsonBody(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  let body = '';
+  for await (const chunk of chunks) body += chunk;
+  const token = tokenOf(parseJson(body, 'a body'));
+  if (token !== '') yield token;
+}
+
 async function* fromServerSentEvents(chunks: AsyncIterable<string>): AsyncGenerator<string> {
   let data: string[] = [];
+  let event = 'message';
   for await (const line of lines(chunks)) {
     if (line.startsWith('data:')) {
       data.push(line.slice(5).replace(/^ /, ''));
       continue;
     }
+    if (line.startsWith('event:')) {
+      event = line.slice(6).trim();
+      continue;
+    }
     if (line !== '' || data.length === 0) continue;
     // A blank line ends the event.
     const payload = data.join('\n');
+    const kind = event;
     data = [];
+    event = 'message';
+    if (kind === 'error') throw new Error('the upstream reported an error mid-stream');
     if (payload === '[DONE]') return;
-    const token =
-      payload.startsWith('{') || payload.startsWith('"')
-        ? tokenOf(parseJson(payload, 'an event'))
-        : payload;
+    const token = tokenOfEventData(payload);
     if (token !== '') yield token;
   }
+}
+
+/** An event's data: JSON when it parses as JSON, the text as it is otherwise. */
+function tokenOfEventData(payload: string): string {
+  if (!payload.startsWith('{') && !payload.startsWith('"')) return payload;
+  try {
+    return tokenOf(JSON.parse(payload));
+  } catch (error) {
+    if (error instanceof SyntaxError) return payload;
+    throw error;
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : error.name;
 }
 
 function parseJson(text: string, what: string): unknown {

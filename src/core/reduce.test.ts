@@ -723,6 +723,20 @@ describe('a reply ended after a server error', () => {
     expect(replyOf(state, 'm1')).toMatchObject({ status: 'complete', interruption: null });
   });
 
+  it('is interrupted by the error even when it had gone quiet (stalled) before it', () => {
+    const state = apply(
+      initialChatState(),
+      streamStart('m1', SENT_AT),
+      { type: 'stalled-streams-checked', at: LATER, stallTimeoutMs: 500 },
+      errorFrame('The reply m1 could not be completed', LATER),
+      streamEnd('m1', LATER),
+    );
+    expect(replyOf(state, 'm1')).toMatchObject({
+      status: 'interrupted',
+      interruption: 'server-error',
+    });
+  });
+
   it('does not touch a reply that started after the error', () => {
     const state = apply(initialChatState(), errorFrame(), streamStart('m2'), streamEnd('m2'));
     expect(replyOf(state, 'm2')).toMatchObject({ status: 'complete' });

@@ -209,10 +209,14 @@ function appendTokens(
   return withoutStreamAtError(appended, messageId);
 }
 
+/** Replies still open: streaming, or only gone quiet (they may yet resume or end). */
 function streamingIds(state: ChatState): string[] {
   return state.messageIds.filter((id) => {
     const message = state.messagesById[id];
-    return message?.role === 'assistant' && message.status === 'streaming';
+    return (
+      message?.role === 'assistant' &&
+      (message.status === 'streaming' || message.interruption === 'stalled')
+    );
   });
 }
 

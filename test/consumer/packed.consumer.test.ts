@@ -27,13 +27,16 @@ const SECRET = 'chatwire-consumer-test-only-secret';
 
 type Bundler = 'vite' | 'webpack';
 
-/** The apps: React as given, built the way a project on that bundler builds. */
+/**
+ * The apps: React as given, built the way a project on that bundler builds. Versions are
+ * pinned, so a new release upstream cannot change what this test proves overnight.
+ */
 const APPS: { name: string; react: string; bundler: Bundler; title: RegExp }[] = [
-  { name: 'React 19 + Vite', react: '^19.0.0', bundler: 'vite', title: /^React 19\./ },
-  { name: 'React 18.3 + Vite', react: '~18.3.1', bundler: 'vite', title: /^React 18\.3\./ },
+  { name: 'React 19 + Vite', react: '19.3.1', bundler: 'vite', title: /^React 19\./ },
+  { name: 'React 18.3 + Vite', react: '18.3.1', bundler: 'vite', title: /^React 18\.3\./ },
   {
     name: 'React 19 + webpack',
-    react: '^19.0.0',
+    react: '19.3.1',
     bundler: 'webpack',
     title: /^React 19\..*webpack/,
   },
@@ -41,8 +44,8 @@ const APPS: { name: string; react: string; bundler: Bundler; title: RegExp }[] =
 
 /** What each kind of app installs besides chatwire and React. */
 const TOOLING: Record<Bundler, Record<string, string>> = {
-  vite: { vite: '^8.0.0', '@vitejs/plugin-react': '^6.0.0' },
-  webpack: { webpack: '^5.0.0' },
+  vite: { vite: '8.3.8', '@vitejs/plugin-react': '6.3.0' },
+  webpack: { webpack: '5.113.0' },
 };
 
 let workDir = '';
@@ -80,7 +83,13 @@ async function createApp(name: string, react: string, bundler: Bundler): Promise
     devDependencies: TOOLING[bundler],
   };
   await writeFile(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
+  // devDependencies too, whatever NODE_ENV the shell has: they are the app's build tools.
+  const env = { ...process.env };
+  delete env.NODE_ENV;
+  await run('npm', ['install', '--include=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd: dir,
+    env,
+  });
   return dir;
 }
 

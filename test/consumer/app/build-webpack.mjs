@@ -2,10 +2,11 @@
 // chatwire's stylesheet beside it.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import webpack from 'webpack';
 
 const require = createRequire(import.meta.url);
-const out = new URL('./dist-webpack/', import.meta.url).pathname;
+const out = fileURLToPath(new URL('./dist-webpack/', import.meta.url));
 const stats = await new Promise((resolve, reject) =>
   webpack({
     mode: 'production',
@@ -19,6 +20,12 @@ if (stats.hasErrors()) {
   process.exit(1);
 }
 await mkdir(out, { recursive: true });
-await copyFile(require.resolve('chatwire/styles.css'), `${out}styles.css`);
-await copyFile(new URL('./webpack.html', import.meta.url), `${out}index.html`);
+await copyFile(
+  require.resolve('chatwire/styles.css'),
+  new URL('./dist-webpack/styles.css', import.meta.url),
+);
+await copyFile(
+  new URL('./webpack.html', import.meta.url),
+  new URL('./dist-webpack/index.html', import.meta.url),
+);
 console.log('built');
