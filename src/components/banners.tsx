@@ -1,5 +1,6 @@
 import { selectBanners } from '../core/selectors.ts';
 import type { Banner } from '../core/state.ts';
+import { withoutDirectionControls } from '../markdown/bidi.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { moveFocusToComposer } from './focus.ts';
@@ -40,7 +41,7 @@ function BannerItem({ banner }: { banner: Banner }) {
       )}
     >
       <p className="cw:flex-1">
-        {banner.text}
+        {withoutDirectionControls(banner.text)}
         {banner.count > 1 && <span className="cw:ml-1 cw:font-semibold">×{banner.count}</span>}
       </p>
       <button

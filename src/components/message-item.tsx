@@ -7,6 +7,7 @@ import type {
   SystemMessage,
   UserMessage,
 } from '../core/state.ts';
+import { withoutDirectionControls } from '../markdown/bidi.ts';
 import { MarkdownText } from '../markdown/markdown-text.tsx';
 import { PlainText } from '../markdown/plain-text.tsx';
 import { useChatActions, useChatStore } from '../react/context.tsx';
@@ -73,7 +74,7 @@ function UserBubble({ message, as: Tag }: { message: UserMessage; as: MessageEle
           classNames.userMessage,
         )}
       >
-        {message.text}
+        {withoutDirectionControls(message.text)}
       </div>
       <Timestamp at={message.createdAt} />
       {note && (
@@ -171,7 +172,7 @@ function SystemNotice({ message, as: Tag }: { message: SystemMessage; as: Messag
       )}
     >
       <span className="cw:sr-only">{labels.notice}:</span>
-      {message.text}
+      {withoutDirectionControls(message.text)}
     </Tag>
   );
 }
@@ -240,7 +241,10 @@ class PlainTextOnError extends Component<
 function ReplyText({ message, tail }: { message: AssistantMessage; tail: ReactNode }) {
   const { labels } = useChatUi();
   return (
-    <PlainTextOnError text={message.text} opensInNewTab={labels.linkOpensInNewTab}>
+    <PlainTextOnError
+      text={withoutDirectionControls(message.text)}
+      opensInNewTab={labels.linkOpensInNewTab}
+    >
       <ReplyTextAs message={message} tail={tail} />
     </PlainTextOnError>
   );
@@ -252,12 +256,12 @@ function ReplyTextAs({ message, tail }: { message: AssistantMessage; tail: React
   if (typeof renderMarkdown === 'function') {
     return renderMarkdown(message.text, { message, streaming });
   }
+  // Direction controls could make text (a link's, say) read as something it is not.
+  const text = withoutDirectionControls(message.text);
   if (renderMarkdown) {
-    return (
-      <MarkdownText text={message.text} streaming={streaming} options={markdown} tail={tail} />
-    );
+    return <MarkdownText text={text} streaming={streaming} options={markdown} tail={tail} />;
   }
-  return <PlainText text={message.text} opensInNewTab={labels.linkOpensInNewTab} tail={tail} />;
+  return <PlainText text={text} opensInNewTab={labels.linkOpensInNewTab} tail={tail} />;
 }
 
 /** The blinking block at the end of a reply that is still streaming. */

@@ -428,7 +428,8 @@ export function ExternalLink({
       rel="noopener noreferrer nofollow ugc"
       className="cw:underline cw:decoration-(--chatwire-accent) cw:underline-offset-2 cw:hover:decoration-2"
     >
-      {children}
+      {/* Isolated, so the link's text can never reorder the text around it, or be reordered. */}
+      <bdi>{children}</bdi>
       <span className="cw:sr-only"> {opensInNewTab}</span>
     </a>
   );
