@@ -12,7 +12,11 @@
 import { resolveJwtSecret } from './auth.ts';
 import { startServer } from './index.ts';
 import type { Responder } from './responder.ts';
-import { createHttpStreamResponder, createOpenAiResponder } from './upstream.ts';
+import {
+  createHttpStreamResponder,
+  createOpenAiResponder,
+  DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+} from './upstream.ts';
 
 /** Reads a whole-number environment variable, or exits with a clear message when it isn't one. */
 function intFromEnv(name: string, fallback: number, max: number): number {
@@ -41,7 +45,11 @@ function warnAboutDevSecret(): void {
 
 /** The upstream the environment names, or undefined for the demo responder. */
 function upstreamFromEnv(): { responder: Responder; description: string } | undefined {
-  const idleTimeoutMs = intFromEnv('CHATWIRE_UPSTREAM_TIMEOUT_MS', 30_000, 600_000);
+  const idleTimeoutMs = intFromEnv(
+    'CHATWIRE_UPSTREAM_TIMEOUT_MS',
+    DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+    600_000,
+  );
   const url = process.env.CHATWIRE_UPSTREAM_URL?.trim();
   if (url) {
     const parsed = URL.canParse(url) ? new URL(url) : null;

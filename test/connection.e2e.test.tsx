@@ -6,11 +6,11 @@
  * Measured figures are printed with a `[figure]` prefix.
  */
 import { describe, expect, it } from 'vitest';
-import { userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import { ChatWidget, type ChatWidgetProps } from '../src/index.ts';
 import { startTestChatServer, type TestChatServer } from './support/chat-server.ts';
 import { shownWordsOf, wordsOf } from './support/reply-words.ts';
+import { chatContents, connected, send } from './support/widget.ts';
 
 const FAST_RECONNECT = { minDelayMs: 10, maxDelayMs: 50 } as const;
 
@@ -20,20 +20,6 @@ async function renderWidget(server: TestChatServer, props: Partial<ChatWidgetPro
   );
   return screen;
 }
-
-const connected = (screen: Awaited<ReturnType<typeof render>>) =>
-  expect.element(screen.getByRole('status').filter({ hasText: /^Connected$/ })).toBeVisible();
-
-async function send(screen: Awaited<ReturnType<typeof render>>, text: string) {
-  await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), text);
-  await userEvent.keyboard('{Enter}');
-}
-
-const chatContents = (frames: { frame: unknown }[]) =>
-  frames.flatMap(({ frame }) => {
-    const { type, content } = frame as { type?: string; content?: string };
-    return type === 'chat' && content !== undefined ? [content] : [];
-  });
 
 /** Polls `read` until `accept` holds, returning the value; fails after `timeoutMs`. */
 async function waitForValue<Value>(

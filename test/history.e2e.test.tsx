@@ -10,6 +10,7 @@ import { render } from 'vitest-browser-react';
 import type { Problem } from '../src/core/state.ts';
 import { ChatWidget, type ChatWidgetProps } from '../src/index.ts';
 import { startTestChatServer, type TestChatServer } from './support/chat-server.ts';
+import { chatContents, connected, send } from './support/widget.ts';
 
 const FAST_RECONNECT = { minDelayMs: 10, maxDelayMs: 50, maxAttempts: 1_000 } as const;
 
@@ -23,24 +24,15 @@ const renderWidget = (server: TestChatServer, props: Partial<ChatWidgetProps> = 
 /** The key the reference server's test token (sub "browser-test") is kept under. */
 const keyFor = (server: TestChatServer) => `chatwire:${server.url}:browser-test`;
 
-const connected = (screen: Screen) =>
-  expect.element(screen.getByRole('status').filter({ hasText: /^Connected$/ })).toBeVisible();
-
-async function send(screen: Screen, text: string) {
-  await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), text);
-  await userEvent.keyboard('{Enter}');
-}
-
-const chatContents = (frames: { frame: unknown }[]) =>
-  frames.flatMap(({ frame }) => {
-    const { type, content } = frame as { type?: string; content?: string };
-    return type === 'chat' && content !== undefined ? [content] : [];
-  });
-
 const transcript = (screen: Screen) =>
   [...screen.container.querySelectorAll<HTMLElement>('[role="log"] li[data-role]')].map(
     (item) => `${item.dataset.role}:${item.dataset.status ?? ''}`,
   );
+
+/** Stores `state` as chatwire's history under `key`, as a previous visit would have. */
+function keepHistory(key: string, state: Record<string, unknown>) {
+  localStorage.setItem(key, JSON.stringify({ version: 1, state }));
+}
 
 const storedMessages = (server: TestChatServer) =>
   (
@@ -97,29 +89,23 @@ describe('conversation history', () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
     const at = new Date().toISOString();
     const hostile = '<img src=x onerror="window.__pwned = 1"> [click](javascript:window.__pwned=2)';
-    localStorage.setItem(
-      keyFor(server),
-      JSON.stringify({
-        version: 1,
-        state: {
-          messages: [
-            { id: 'user:1', role: 'user', text: 'A real question', status: 'sent', createdAt: at },
-            {
-              id: 'assistant:m1',
-              role: 'assistant',
-              messageId: 'm1',
-              text: hostile,
-              status: 'complete',
-              createdAt: at,
-            },
-            { id: 'user:2', role: 'superuser', text: 'forged', createdAt: at },
-            { id: 'user:3', text: { toString: 'no' } },
-            42,
-          ],
-          escalation: { status: 'acknowledged', reason: null },
+    keepHistory(keyFor(server), {
+      messages: [
+        { id: 'user:1', role: 'user', text: 'A real question', status: 'sent', createdAt: at },
+        {
+          id: 'assistant:m1',
+          role: 'assistant',
+          messageId: 'm1',
+          text: hostile,
+          status: 'complete',
+          createdAt: at,
         },
-      }),
-    );
+        { id: 'user:2', role: 'superuser', text: 'forged', createdAt: at },
+        { id: 'user:3', text: { toString: 'no' } },
+        42,
+      ],
+      escalation: { status: 'acknowledged', reason: null },
+    });
     const problems: Problem[] = [];
     const screen = await renderWidget(server, { onProblem: (problem) => problems.push(problem) });
     await connected(screen);
@@ -263,32 +249,26 @@ describe('conversation history', () => {
   it('treats a restored conversation as old news: no unread badge, nothing announced', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
     const at = new Date(Date.now() - 60_000).toISOString();
-    localStorage.setItem(
-      keyFor(server),
-      JSON.stringify({
-        version: 1,
-        state: {
-          messages: [
-            {
-              id: 'system:0',
-              role: 'system',
-              source: 'connection',
-              text: 'Welcome back',
-              createdAt: at,
-            },
-            { id: 'user:1', role: 'user', text: 'Earlier question', status: 'sent', createdAt: at },
-            {
-              id: 'assistant:m1',
-              role: 'assistant',
-              messageId: 'm1',
-              text: 'Earlier answer',
-              status: 'complete',
-              createdAt: at,
-            },
-          ],
+    keepHistory(keyFor(server), {
+      messages: [
+        {
+          id: 'system:0',
+          role: 'system',
+          source: 'connection',
+          text: 'Welcome back',
+          createdAt: at,
         },
-      }),
-    );
+        { id: 'user:1', role: 'user', text: 'Earlier question', status: 'sent', createdAt: at },
+        {
+          id: 'assistant:m1',
+          role: 'assistant',
+          messageId: 'm1',
+          text: 'Earlier answer',
+          status: 'complete',
+          createdAt: at,
+        },
+      ],
+    });
     await renderWidget(server, { mode: 'launcher' });
     const launcher = page.getByRole('button', { name: /^Open chat/ });
     await expect.element(launcher).toBeVisible();

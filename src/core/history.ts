@@ -323,7 +323,7 @@ const isSettledElsewhere = (message: ChatMessage) =>
   (message.role === 'assistant' && message.status !== 'streaming');
 
 /** Still moving: a reply streaming in, or a message not yet handed to the socket. */
-export const isInFlight = (message: ChatMessage) =>
+const isInFlight = (message: ChatMessage) =>
   (message.role === 'assistant' && message.status === 'streaming') ||
   (message.role === 'user' && message.status === 'queued');
 
