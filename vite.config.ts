@@ -11,13 +11,7 @@ import { chatServerCommands } from './test/support/server-commands.ts';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** Packages a consumer installs alongside chatwire: never bundled into it. */
-const external = [
-  /^react($|\/)/,
-  /^react-dom($|\/)/,
-  /^zustand($|\/)/,
-  /^react-use-websocket($|\/)/,
-  'marked',
-];
+const external = [/^react($|\/)/, /^react-dom($|\/)/, /^zustand($|\/)/, 'marked'];
 
 /**
  * Real Chromium for browser tests: Debian's by default, or the one at CHROMIUM_PATH.
@@ -45,7 +39,7 @@ export default defineConfig({
   // Pre-bundled up front: found mid-run, Vite would re-optimise and reload, and the browser
   // tests already running would get a second copy of React.
   optimizeDeps: {
-    include: ['react-use-websocket/dist/lib/use-websocket.js', 'marked', 'react-dom/server'],
+    include: ['marked', 'react-dom/server'],
   },
   build: {
     outDir: 'dist',

@@ -5,6 +5,7 @@
  * same rules at default timings are checked in `src/core/link.test.ts` with virtual time.
  * Measured figures are printed with a `[figure]` prefix.
  */
+import { StrictMode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { render } from 'vitest-browser-react';
 import { ChatWidget, type ChatWidgetProps } from '../src/index.ts';
@@ -281,6 +282,26 @@ describe('connection resilience against the reference server', () => {
       (f) => f.openConnections === 1,
     );
     expect(frames.attempts).toBe(3);
+  });
+
+  it('opens one socket, not two, under React StrictMode, and a message still round-trips', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    const screen = await render(
+      <StrictMode>
+        <ChatWidget token={server.token} url={server.url} reconnect={FAST_RECONNECT} />
+      </StrictMode>,
+    );
+    await connected(screen);
+    await send(screen, 'hello under strict mode');
+    await expect
+      .poll(() =>
+        screen.container.querySelector('[data-role="assistant"]')?.getAttribute('data-status'),
+      )
+      .toBe('complete');
+    const frames = await server.frames();
+    expect(frames.attempts).toBe(1);
+    expect(frames.openConnections).toBe(1);
+    expect(chatContents(frames.received)).toEqual(['hello under strict mode']);
   });
 
   it('leaves no socket and no timer behind after unmount', async () => {

@@ -2,8 +2,7 @@
  * Consumer proof: chatwire as someone else's app gets it. `npm pack` makes the tarball a
  * publish would upload. It is installed from the npm registry's point of view (no link to
  * this repository) into fresh apps: Vite on React 19, Vite on React 18.3, and webpack 5 on
- * React 19 (how Next.js-style builds treat react-use-websocket's CommonJS inside chatwire's
- * ESM). Each app is built for production and opened in Chromium against the real reference
+ * React 19 (the bundler Next.js builds with). Each app is built for production and opened in Chromium against the real reference
  * server, and a message round-trips. The Vite installs then import the package from plain
  * Node ESM and render it on the server.
  */

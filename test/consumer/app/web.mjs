@@ -1,5 +1,5 @@
 // The same app for webpack, without JSX (no loader needed): what a webpack or Next.js build
-// does with chatwire's ESM and react-use-websocket's CommonJS inside it.
+// does with chatwire's ESM and its dependencies' package exports.
 import { ChatWidget } from 'chatwire';
 import { createElement, version } from 'react';
 import { createRoot } from 'react-dom/client';
