@@ -6,6 +6,7 @@ import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
+import { hostileServerCommands } from './test/support/hostile-server-commands.ts';
 import { chatServerCommands } from './test/support/server-commands.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -91,7 +92,10 @@ export default defineConfig({
           include: ['src/**/*.test.tsx', 'test/**/*.test.{ts,tsx}'],
           exclude: ['test/**/*.node.test.{ts,tsx}', 'test/consumer/**'],
           setupFiles: ['test/setup-browser.ts'],
-          browser: { ...chromium(), commands: chatServerCommands },
+          browser: {
+            ...chromium(),
+            commands: { ...chatServerCommands, ...hostileServerCommands },
+          },
           testTimeout: 15_000,
         },
       },

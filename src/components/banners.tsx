@@ -41,7 +41,9 @@ function BannerItem({ banner }: { banner: Banner }) {
       )}
     >
       <p className="cw:flex-1">
-        {withoutDirectionControls(banner.text)}
+        {banner.kind === 'unreadable-frames'
+          ? labels.unreadableFrames
+          : withoutDirectionControls(banner.text)}
         {banner.count > 1 && <span className="cw:ml-1 cw:font-semibold">×{banner.count}</span>}
       </p>
       <button

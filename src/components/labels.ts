@@ -25,6 +25,8 @@ export interface ChatLabels {
   replyStalled: string;
   /** A reply the server ended after reporting an error (its AI backend failed). */
   replyFailed: string;
+  /** The notice shown (once a minute at most) when the server sent frames chatwire could not read. */
+  unreadableFrames: string;
   messageQueued: string;
   messageFailed: string;
   retry: string;
@@ -83,6 +85,8 @@ export const DEFAULT_LABELS: ChatLabels = {
   replyInterrupted: 'Reply interrupted by a lost connection.',
   replyStalled: 'Reply stopped arriving.',
   replyFailed: 'The server could not finish this reply.',
+  unreadableFrames:
+    'Part of what the chat server sent could not be read; a reply may be incomplete.',
   messageQueued: 'Waiting for the connection to send',
   messageFailed: 'The connection dropped; this may not have been delivered.',
   retry: 'Retry',

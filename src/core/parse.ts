@@ -72,7 +72,10 @@ export function parseServerFrame(
     );
   }
   if (typeof type !== 'string' || !isServerFrameType(type)) {
-    const named = typeof type === 'string' ? JSON.stringify(type) : printable(type);
+    const named =
+      typeof type === 'string'
+        ? JSON.stringify(type.length > 80 ? `${type.slice(0, 80)}…` : type)
+        : printable(type);
     const expected = Object.keys(SERVER_FRAME_FIELDS).join(', ');
     return fail(
       'unknown-type',

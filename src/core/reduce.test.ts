@@ -7,6 +7,8 @@ import {
   type ChatState,
   type ConnectionStatus,
   initialChatState,
+  MAX_BANNER_LENGTH,
+  MAX_BANNERS,
   MAX_PROBLEMS,
   type SystemMessage,
   type UserMessage,
@@ -507,6 +509,59 @@ describe('protocol problems', () => {
     const state = start(...events);
     expect(state.problems).toHaveLength(MAX_PROBLEMS);
     expect(state.problems.at(-1)?.message).toContain(`'m${MAX_PROBLEMS + 2}'`);
+  });
+
+  it('cuts a huge message id short in the problem it records', () => {
+    const state = start(streamToken('x'.repeat(100_000), 't'));
+    expect(state.problems[0]?.message.length).toBeLessThan(200);
+  });
+
+  const minutes = (n: number) => new Date(Date.parse(AT) + n * 60_000).toISOString();
+  const unreadableBanners = (state: ChatState) =>
+    state.banners.filter((banner) => banner.kind === 'unreadable-frames');
+
+  it('tells the user once a minute at most that frames could not be read', () => {
+    const burst = Array.from({ length: 500 }, (_, n) => rejected(problem(n)));
+    const afterBurst = start(...burst);
+    expect(unreadableBanners(afterBurst)).toMatchObject([{ text: '', count: 1 }]);
+    expect(afterBurst.unreadableNoticeAt).toBe(AT);
+
+    const withinMinute = apply(afterBurst, rejected(problem(1), minutes(0.99)));
+    expect(withinMinute.banners).toBe(afterBurst.banners);
+
+    const minuteLater = apply(withinMinute, rejected(problem(2), minutes(1)));
+    expect(unreadableBanners(minuteLater)).toMatchObject([{ count: 2 }]);
+    expect(minuteLater.unreadableNoticeAt).toBe(minutes(1));
+  });
+
+  it('counts tokens for unknown replies and repeated stream-starts as unreadable too', () => {
+    expect(unreadableBanners(start(streamToken('nope', 't')))).toHaveLength(1);
+    expect(unreadableBanners(start(streamStart('m1'), streamStart('m1')))).toHaveLength(1);
+  });
+
+  it(`shows only the newest ${MAX_BANNERS} banners, each at most ${MAX_BANNER_LENGTH} characters`, () => {
+    const errors = Array.from({ length: 10 }, (_, n) =>
+      errorFrame(`error ${n} ${'x'.repeat(n * 100)}`),
+    );
+    const state = start(...errors);
+    expect(state.banners.map((banner) => banner.text.slice(0, 7))).toEqual([
+      'error 7',
+      'error 8',
+      'error 9',
+    ]);
+    expect(state.banners.at(-1)?.text).toHaveLength(MAX_BANNER_LENGTH + 1);
+    expect(state.banners.at(-1)?.text.endsWith('…')).toBe(true);
+  });
+
+  it('records warnings and late frames without bothering the user', () => {
+    const warning: ChatEvent = {
+      type: 'frame-warning',
+      problem: { kind: 'missing-field', message: 'no timestamp', excerpt: '' },
+      at: AT,
+    };
+    const late = start(warning, streamStart('m1'), streamEnd('m1'), streamToken('m1', 'late'));
+    expect(late.problems.map((entry) => entry.kind)).toEqual(['missing-field', 'late-frame']);
+    expect(late.banners).toEqual([]);
   });
 });
 

@@ -30,17 +30,23 @@ import {
   type ChatState,
   type ConnectionState,
   type ConnectionStatus,
+  MAX_BANNER_LENGTH,
+  MAX_BANNERS,
   MAX_PROBLEMS,
   type ProblemKind,
   type ReplyInterruption,
   type SystemMessageSource,
+  UNREADABLE_NOTICE_INTERVAL_MS,
   type UserMessage,
 } from './state.ts';
 
 /** Everything that can happen to a chat widget. `at` is an ISO-8601 time. */
 export type ChatEvent =
   | { type: 'frame-received'; frame: ServerFrame; at: string }
+  /** A frame that could not be used: recorded, and the user told (at most once a minute). */
   | { type: 'frame-rejected'; problem: FrameProblem; at: string }
+  /** A frame used despite a flaw (no timestamp): recorded only. */
+  | { type: 'frame-warning'; problem: FrameProblem; at: string }
   /**
    * `count` consecutive `stream-token` frames for one reply, their tokens joined as `text`:
    * a frame's worth of tokens applied as one update, so a long transcript is not copied once
@@ -94,6 +100,11 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
     case 'frame-received':
       return reduceFrame(state, event.frame, event.at);
     case 'frame-rejected':
+      return noticeUnreadable(
+        addProblem(state, event.problem.kind, event.problem.message, event.at),
+        event.at,
+      );
+    case 'frame-warning':
       return addProblem(state, event.problem.kind, event.problem.message, event.at);
     case 'tokens-received':
       return appendTokens(state, event.messageId, event.text, event.count, event.at);
@@ -229,12 +240,8 @@ function withoutStreamAtError(state: ChatState, messageId: string): ChatState {
 function startStream(state: ChatState, messageId: string, at: string): ChatState {
   const id = assistantMessageKey(messageId);
   if (state.messagesById[id]) {
-    return addProblem(
-      state,
-      'duplicate-stream-start',
-      `stream-start for messageId '${messageId}' repeats one already seen; it was ignored.`,
-      at,
-    );
+    const problem = `stream-start for messageId ${quoted(messageId)} repeats one already seen; it was ignored.`;
+    return noticeUnreadable(addProblem(state, 'duplicate-stream-start', problem, at), at);
   }
   const message: AssistantMessage = {
     id,
@@ -265,12 +272,8 @@ function updateStream(
 ): ChatState {
   const message = state.messagesById[assistantMessageKey(messageId)];
   if (message?.role !== 'assistant') {
-    return addProblem(
-      state,
-      'unknown-message-id',
-      `${frameType} for unknown messageId '${messageId}': the server must send stream-start first.`,
-      at,
-    );
+    const problem = `${frameType} for unknown messageId ${quoted(messageId)}: the server must send stream-start first.`;
+    return noticeUnreadable(addProblem(state, 'unknown-message-id', problem, at), at);
   }
   // A reply cut off only because it went quiet picks up again when tokens resume: the
   // socket was fine, the model was just slow.
@@ -281,7 +284,7 @@ function updateStream(
     return addProblem(
       state,
       'late-frame',
-      `${frameType} for messageId '${messageId}' arrived after the reply was ${message.status}; it was ignored.`,
+      `${frameType} for messageId ${quoted(messageId)} arrived after the reply was ${message.status}; it was ignored.`,
       at,
     );
   }
@@ -406,7 +409,10 @@ function replaceMessage(state: ChatState, message: ChatMessage): ChatState {
   return { ...state, messagesById: { ...state.messagesById, [message.id]: message } };
 }
 
-function raiseBanner(state: ChatState, kind: BannerKind, text: string, at: string): ChatState {
+function raiseBanner(state: ChatState, kind: BannerKind, fullText: string, at: string): ChatState {
+  // A banner is a line or two above the composer: a server's essay is cut, not shown whole.
+  const text =
+    fullText.length > MAX_BANNER_LENGTH ? `${fullText.slice(0, MAX_BANNER_LENGTH)}…` : fullText;
   const last = state.banners.at(-1);
   // The same failure repeated (a server retrying, a flapping link) bumps a counter rather
   // than stacking identical banners over the conversation.
@@ -415,7 +421,25 @@ function raiseBanner(state: ChatState, kind: BannerKind, text: string, at: strin
     return { ...state, banners };
   }
   const banner = { id: `banner:${state.sequence}`, kind, text, count: 1, createdAt: at };
-  return { ...state, sequence: state.sequence + 1, banners: [...state.banners, banner] };
+  // Only the newest few stay: a server sending error after error must not bury the chat.
+  const banners = [...state.banners.slice(1 - MAX_BANNERS), banner];
+  return { ...state, sequence: state.sequence + 1, banners };
+}
+
+/**
+ * Tells the user, once a minute at most, that something from the server could not be read:
+ * part of a reply may be missing, and only a notice says why.
+ */
+function noticeUnreadable(state: ChatState, at: string): ChatState {
+  const last = state.unreadableNoticeAt;
+  if (last !== null && Date.parse(at) - Date.parse(last) < UNREADABLE_NOTICE_INTERVAL_MS)
+    return state;
+  return { ...raiseBanner(state, 'unreadable-frames', '', at), unreadableNoticeAt: at };
+}
+
+/** A message id as quoted in a problem: ids come from the server and can be any length. */
+function quoted(id: string): string {
+  return `'${id.length > 80 ? `${id.slice(0, 80)}…` : id}'`;
 }
 
 function addProblem(state: ChatState, kind: ProblemKind, message: string, at: string): ChatState {

@@ -76,8 +76,12 @@ export interface SystemMessage {
 /** Anything in the transcript. */
 export type ChatMessage = UserMessage | AssistantMessage | SystemMessage;
 
-/** What a banner is about: a failure the user should know of, or a neutral notice. */
-export type BannerKind = 'error' | 'notice';
+/**
+ * What a banner is about: a failure the user should know of, a neutral notice, or chatwire's
+ * own notice that something the server sent could not be read (shown in the `unreadableFrames`
+ * label's words; its `text` is empty).
+ */
+export type BannerKind = 'error' | 'notice' | 'unreadable-frames';
 
 /** A dismissible message above the composer. */
 export interface Banner {
@@ -158,10 +162,24 @@ export interface ChatState {
    * if one ends now, the error was about it, and it ends `interrupted`.
    */
   streamsAtError: string[];
+  /**
+   * When the user was last told that frames could not be read (ISO-8601), or null. A server
+   * sending garbage by the thousand gets one notice a minute, not one per frame.
+   */
+  unreadableNoticeAt: string | null;
 }
+
+/** How many banners are shown at once; raising another drops the oldest. */
+export const MAX_BANNERS = 3;
+
+/** Longer banner texts (a server's error message) are cut to this many characters. */
+export const MAX_BANNER_LENGTH = 500;
 
 /** How many problems are kept; older ones are dropped. */
 export const MAX_PROBLEMS = 50;
+
+/** At most one "could not be read" notice per this many ms; the rest go to `onProblem` only. */
+export const UNREADABLE_NOTICE_INTERVAL_MS = 60_000;
 
 /** The state of a widget that has not connected yet. */
 export function initialChatState(): ChatState {
@@ -185,5 +203,6 @@ export function initialChatState(): ChatState {
     sequence: 0,
     clearedAt: null,
     streamsAtError: [],
+    unreadableNoticeAt: null,
   };
 }

@@ -396,6 +396,13 @@ describe('receive', () => {
     });
   });
 
+  it('reports every problem in a batch, even more than the state keeps', () => {
+    const { actions, onProblem } = setup();
+    actions.receiveMany(Array.from({ length: 300 }, (_, n) => `not json ${n}`));
+    expect(onProblem).toHaveBeenCalledTimes(300);
+    expect(onProblem).toHaveBeenLastCalledWith(expect.objectContaining({ kind: 'not-json' }));
+  });
+
   it('works without an onProblem callback', () => {
     const store = createChatStore({ now: () => new Date(T0) });
     store.actions.receive(new Uint8Array([1, 2, 3]));

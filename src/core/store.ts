@@ -147,16 +147,19 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
   /** Applies events in order and tells subscribers once, however many there were. */
   function dispatchAll(events: readonly ChatEvent[]): void {
     const before = store.getState();
-    const after = events.reduce(reduce, before);
+    // Each new problem is caught as it is added: a batch of bad frames may add more than the
+    // state keeps, and every one of them is still reported.
+    const problems: Problem[] = [];
+    let after = before;
+    for (const event of events) {
+      const next = reduce(after, event);
+      const added = next.problems !== after.problems ? next.problems.at(-1) : undefined;
+      if (added) problems.push(added);
+      after = next;
+    }
     if (after === before) return;
     store.setState(after, true);
-    reportNewProblems(before, after);
-  }
-
-  function reportNewProblems(before: ChatState, after: ChatState): void {
-    if (!options.onProblem || after.problems === before.problems) return;
-    const known = new Set(before.problems);
-    for (const problem of after.problems) if (!known.has(problem)) options.onProblem(problem);
+    for (const problem of problems) options.onProblem?.(problem);
   }
 
   /** A user who writes to a connection that gave up wants it back: try again at once. */
@@ -246,7 +249,7 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
           return null;
         }
         for (const warning of result.warnings)
-          warnings.push({ type: 'frame-rejected', problem: warning, at });
+          warnings.push({ type: 'frame-warning', problem: warning, at });
         addFrameEvent(events, result.frame, at);
         return result.frame.type;
       });
