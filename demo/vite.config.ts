@@ -8,6 +8,7 @@ import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { mintToken, resolveJwtSecret } from '../server/auth.ts';
+import { hardeningFromEnv } from '../server/limits.ts';
 
 const fromRoot = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -26,10 +27,15 @@ function devTokenEndpoint(): Plugin {
       server.middlewares.use('/dev-token', async (request, response) => {
         const query = new URL(request.url ?? '', 'http://localhost').searchParams;
         const ttl = Number(query.get('ttl') ?? 3600);
+        // The aud / iss the server requires when CHATWIRE_JWT_AUDIENCE / _ISSUER are set.
+        const claims = hardeningFromEnv(process.env);
+        const { jwtAudience, jwtIssuer } = claims.ok ? claims.settings : {};
         const token = await mintToken({
           subject: query.get('sub') || 'playground-user',
           secret: resolveJwtSecret(process.env).secret,
           expiresInSeconds: Number.isFinite(ttl) ? ttl : 3600,
+          audience: jwtAudience,
+          issuer: jwtIssuer,
         });
         response.setHeader('content-type', 'application/json');
         response.setHeader('cache-control', 'no-store');

@@ -1,6 +1,7 @@
 /**
  * JWT handling for the chatwire reference server: verify the `?token=` a client connects with,
- * and mint development tokens. HS256 only, with a shared secret, as the backend does.
+ * and mint development tokens. HS256 only, with a shared secret, as the backend does; `aud` and
+ * `iss` are checked when the server is configured with them.
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
 
@@ -18,6 +19,14 @@ export type VerifyResult =
   | { ok: true; subject: string | undefined }
   | { ok: false; reason: string };
 
+/** Claims a server can require on top of the signature and `exp`. Unset ones are not checked. */
+export interface ExpectedClaims {
+  /** The `aud` claim must be (or, for an array, contain) this. */
+  audience?: string;
+  /** The `iss` claim must be exactly this. */
+  issuer?: string;
+}
+
 /** Options for {@link mintToken}. */
 export interface MintTokenOptions {
   /** The `sub` claim (who the token is for); omitted from the token when undefined. */
@@ -26,6 +35,10 @@ export interface MintTokenOptions {
   secret: string;
   /** Lifetime from now; negative values mint an already-expired token (handy in tests). */
   expiresInSeconds?: number;
+  /** The `aud` claim; omitted when undefined. */
+  audience?: string;
+  /** The `iss` claim; omitted when undefined. */
+  issuer?: string;
 }
 
 /** Which secret the server should use, and whether it fell back to the public dev secret. */
@@ -37,16 +50,25 @@ export interface ResolvedSecret {
 const encoder = new TextEncoder();
 
 /**
- * Checks a JWT: HS256 signature with `secret`, an `exp` claim that has not passed.
- * Never throws; a failure says what was wrong in words safe to show the client and to log.
+ * Checks a JWT: HS256 signature with `secret`, an `exp` claim that has not passed, an `nbf` (if
+ * any) that has, and the `aud`/`iss` in `expected` when given. No clock tolerance: the server
+ * and the token issuer are expected to share a clock. Never throws; a failure says what was
+ * wrong in words safe to show the client and to log.
  */
-export async function verifyToken(token: string | null, secret: string): Promise<VerifyResult> {
+export async function verifyToken(
+  token: string | null,
+  secret: string,
+  expected: ExpectedClaims = {},
+): Promise<VerifyResult> {
   if (token === null || token === '') return { ok: false, reason: 'missing token' };
   if (secret === '') return { ok: false, reason: 'server has no signing secret configured' };
   try {
     const { payload } = await jwtVerify(token, encoder.encode(secret), {
+      // An allow-list of one: 'none' and the asymmetric algorithms (HS/RS confusion) never verify.
       algorithms: ['HS256'],
       requiredClaims: ['exp'],
+      ...(expected.audience !== undefined && { audience: expected.audience }),
+      ...(expected.issuer !== undefined && { issuer: expected.issuer }),
     });
     // jose does not check the type of `sub`; a non-string subject is treated as absent.
     return { ok: true, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
@@ -73,15 +95,19 @@ function describeVerifyError(error: unknown): string {
   return 'invalid token';
 }
 
-/** Signs an HS256 JWT with `iat`, `exp` and (when given) `sub`. */
+/** Signs an HS256 JWT with `iat`, `exp` and (when given) `sub`, `aud` and `iss`. */
 export async function mintToken({
   subject,
   secret,
   expiresInSeconds = 3600,
+  audience,
+  issuer,
 }: MintTokenOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now);
   if (subject !== undefined) jwt.setSubject(subject);
+  if (audience !== undefined) jwt.setAudience(audience);
+  if (issuer !== undefined) jwt.setIssuer(issuer);
   // An absolute timestamp (rather than a '1h' string) so negative lifetimes work.
   return jwt.setExpirationTime(now + expiresInSeconds).sign(encoder.encode(secret));
 }

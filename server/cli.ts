@@ -2,6 +2,15 @@
  * `npm run server`: runs the reference server until Ctrl-C.
  * Environment: PORT (default 3001), HOST (default 127.0.0.1), CHATWIRE_TOKEN_DELAY_MS (default 40),
  * CHATWIRE_JWT_SECRET (default: the public dev secret, with a warning).
+ * Hardening (see server/limits.ts):
+ * - CHATWIRE_JWT_AUDIENCE, CHATWIRE_JWT_ISSUER: when set, tokens must carry this `aud` / `iss`
+ *   (default: not checked);
+ * - CHATWIRE_ALLOWED_ORIGINS: comma-separated origins allowed to connect, matched exactly, e.g.
+ *   `https://app.example.com,http://localhost:5173`; any other or missing Origin gets HTTP 403
+ *   (default: unset, any origin accepted, with a warning);
+ * - CHATWIRE_RATE_LIMIT_PER_MINUTE: chat messages per connection per minute (default 30, 0 = off);
+ * - CHATWIRE_MAX_CONNECTIONS_PER_USER: open connections per JWT `sub` (default 5, 0 = off).
+ * Frames are not kept in memory here (recordFrames off), unlike in tests.
  * Replies come from the demo responder unless an upstream is set:
  * - CHATWIRE_UPSTREAM_URL: an HTTP endpoint that streams answers (plain text, NDJSON or SSE),
  *   with CHATWIRE_UPSTREAM_AUTHORIZATION sent as its Authorization header when set;
@@ -11,6 +20,7 @@
  */
 import { resolveJwtSecret } from './auth.ts';
 import { startServer } from './index.ts';
+import { HARDENING_ENV, type HardeningEnvSettings, hardeningFromEnv } from './limits.ts';
 import type { Responder } from './responder.ts';
 import {
   createHttpStreamResponder,
@@ -41,6 +51,20 @@ function warnAboutDevSecret(): void {
       '',
     ].join('\n'),
   );
+}
+
+/** The hardening settings, or exit with the first malformed one. Warns when no origin is checked. */
+function hardeningFromEnvOrExit(): HardeningEnvSettings {
+  const result = hardeningFromEnv(process.env);
+  if (!result.ok) {
+    console.error(result.error);
+    process.exit(2);
+  }
+  if (!result.settings.allowedOrigins)
+    console.error(
+      `WARNING: ${HARDENING_ENV.allowedOrigins} is not set: WebSocket connections from any origin are accepted (set it in production).`,
+    );
+  return result.settings;
 }
 
 /** The upstream the environment names, or undefined for the demo responder. */
@@ -95,6 +119,7 @@ async function main(): Promise<void> {
   const tokenDelayMs = intFromEnv('CHATWIRE_TOKEN_DELAY_MS', 40, 60_000);
   const { secret, isDevDefault } = resolveJwtSecret(process.env);
   if (isDevDefault) warnAboutDevSecret();
+  const hardening = hardeningFromEnvOrExit();
 
   // The server's log lines carry ids, subjects and frame types only: never tokens or URLs.
   const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
@@ -104,6 +129,9 @@ async function main(): Promise<void> {
     host,
     tokenDelayMs,
     jwtSecret: secret,
+    ...hardening,
+    // A long-running server must not keep every frame (and so every conversation) in memory.
+    recordFrames: false,
     log,
     ...(upstream && { responder: upstream.responder }),
   });

@@ -15,7 +15,24 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { ClientFrame, ClientFrameType, ServerFrame } from '../src/core/protocol.ts';
 import { CLIENT_FRAME_FIELDS } from '../src/core/protocol.ts';
-import { resolveJwtSecret, type VerifyResult, verifyToken } from './auth.ts';
+import { type ExpectedClaims, resolveJwtSecret, verifyToken } from './auth.ts';
+import {
+  ConnectionCounter,
+  createRateLimiter,
+  DEFAULT_MAX_CONNECTIONS_PER_USER,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_SEND_BUFFER_HIGH_WATER_BYTES,
+  DEFAULT_SEND_BUFFER_LIMIT_BYTES,
+  isCount,
+  isOriginAllowed,
+  normalizeOrigins,
+  RATE_WINDOW_MS,
+  type RateLimiter,
+  rateLimitMessage,
+  requestOrigin,
+  userKeyFor,
+  waitForRoom,
+} from './limits.ts';
 import { createDemoResponder, type Responder } from './responder.ts';
 
 /** Options for {@link startServer}. Every field is optional. */
@@ -26,6 +43,41 @@ export interface StartServerOptions {
   host?: string;
   /** HS256 secret tokens must be signed with. Default: `resolveJwtSecret(process.env).secret`. */
   jwtSecret?: string;
+  /** When set, a token's `aud` claim must name this audience (missing `aud` is refused). Default: not checked. */
+  jwtAudience?: string;
+  /** When set, a token's `iss` claim must be exactly this (missing `iss` is refused). Default: not checked. */
+  jwtIssuer?: string;
+  /**
+   * Origins allowed to open a socket, e.g. `['https://app.example.com']`, matched exactly against
+   * the handshake's `Origin` header (entries are normalized with `new URL(entry).origin`). When
+   * set, a foreign or missing Origin gets HTTP 403 before the upgrade; this is what stops
+   * cross-site WebSocket hijacking. Default: unset, any origin (or none) is accepted — dev only.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Chat messages one connection may send per minute (sliding window). The first message over
+   * it gets one `error` frame saying when to try again; later ones are dropped unanswered until
+   * the window has room. Pings and escalations do not count. 0 turns the limit off. Default 30.
+   */
+  rateLimitPerMinute?: number;
+  /**
+   * Open connections one user may hold: users are told apart by the token's `sub`, and tokens
+   * without `sub` are each capped on their own. The connection over the cap is closed with 1013
+   * 'too many connections' and gets no frames. 0 turns the cap off. Default 5.
+   */
+  maxConnectionsPerUser?: number;
+  /** Replies pause while a socket has more than this many bytes queued unsent (a client not reading). Default 64 KiB. */
+  sendBufferHighWaterBytes?: number;
+  /** A socket with more than this many bytes queued unsent is terminated (1006). Default 1 MiB. */
+  sendBufferLimitBytes?: number;
+  /**
+   * Keep every frame in {@link ReferenceServer.received} and {@link ReferenceServer.sent}. Tests
+   * want them; a long-running server should turn this off, or they grow without bound (and hold
+   * every conversation in memory). Default true.
+   */
+  recordFrames?: boolean;
+  /** Milliseconds since the epoch, for the rate limit's window. Default `Date.now`; tests inject a fake clock. */
+  now?: () => number;
   /** Produces replies to `chat` frames. Default: the demo responder with `tokenDelayMs`. */
   responder?: Responder;
   /** Delay between demo-responder tokens, in ms. Ignored when `responder` is given. Default 40. */
@@ -97,6 +149,8 @@ export interface ReferenceServer {
   attempts(): number;
   /** Authenticated connections open right now. */
   openConnections(): number;
+  /** Bytes queued unsent (`bufferedAmount`) over all open connections: what backpressure keeps bounded. */
+  bufferedBytes(): number;
   /** Empties `received` and `sent` (the same arrays stay referenced). */
   clearLogs(): void;
   faults: ServerFaults;
@@ -113,6 +167,10 @@ interface Peer {
 /** An authenticated connection and the replies it is waiting on. */
 interface Connection extends Peer {
   readonly subject: string | undefined;
+  /** Whose connection it is, for the per-user cap. */
+  readonly userKey: string;
+  /** Undefined when the rate limit is off. */
+  readonly rateLimiter: RateLimiter | undefined;
   /** One controller per in-flight reply, aborted when the socket closes. */
   readonly replies: Set<AbortController>;
 }
@@ -126,10 +184,23 @@ interface FaultState {
 
 interface Settings {
   jwtSecret: string;
+  expectedClaims: ExpectedClaims;
   responder: Responder;
   connectionMessage: string;
   escalationMessage: string;
+  /** Undefined: any origin. */
+  allowedOrigins: ReadonlySet<string> | undefined;
+  rateLimitPerMinute: number;
+  sendBufferHighWaterBytes: number;
+  sendBufferLimitBytes: number;
+  recordFrames: boolean;
+  clock: () => number;
 }
+
+/** The outcome of checking an upgrade's token, with the user key the connection cap counts by. */
+type Admission =
+  | { ok: true; subject: string | undefined; userKey: string }
+  | { ok: false; reason: string };
 
 /** Everything the handlers share; one per server. */
 interface Context {
@@ -139,13 +210,15 @@ interface Context {
   readonly received: ReceivedFrame[];
   readonly sent: SentFrame[];
   readonly connections: Map<number, Connection>;
+  readonly userConnections: ConnectionCounter;
   /** Upgrade sockets whose token is still being checked; close() must destroy them too. */
   readonly pending: Set<Duplex>;
   attempts: number;
   closing: boolean;
 }
 
-type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; error: string };
+/** `error` goes to the client; `logged` is the same without any text the client sent. */
+type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; error: string; logged: string };
 
 /** Incoming frames are capped (ws closes with 1009 beyond it), far above any real chat message. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -155,6 +228,12 @@ const DEFAULT_CONNECTION_MESSAGE = 'Connected to chatbot server';
 const DEFAULT_ESCALATION_MESSAGE = 'A human agent will contact you soon.';
 /** Policy violation: the close code the backend uses for failed authentication. */
 const CLOSE_UNAUTHORIZED = 1008;
+/**
+ * Try Again Later: the close for a connection over the per-user cap. Not 1008, which chatwire's
+ * widget (like most clients) reads as "token refused" and stops; the token is fine and a slot
+ * frees up when another tab closes, so the client should back off and retry.
+ */
+const CLOSE_TRY_AGAIN_LATER = 1013;
 /** Internal error: what setCloseAfterAccept closes with. */
 const CLOSE_INTERNAL_ERROR = 1011;
 const CLOSE_GOING_AWAY = 1001;
@@ -184,6 +263,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ref
     sent: ctx.sent,
     attempts: () => ctx.attempts,
     openConnections: () => ctx.connections.size,
+    bufferedBytes: () => bufferedBytes(ctx),
     clearLogs: () => {
       ctx.received.length = 0;
       ctx.sent.length = 0;
@@ -198,22 +278,60 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ref
 
 function createContext(options: StartServerOptions): Context {
   return {
-    settings: {
-      jwtSecret: options.jwtSecret ?? resolveJwtSecret(process.env).secret,
-      responder:
-        options.responder ?? createDemoResponder({ tokenDelayMs: options.tokenDelayMs ?? 40 }),
-      connectionMessage: options.connectionMessage ?? DEFAULT_CONNECTION_MESSAGE,
-      escalationMessage: options.escalationMessage ?? DEFAULT_ESCALATION_MESSAGE,
-    },
+    settings: createSettings(options),
     log: options.log ?? noop,
     faults: { silent: false, refuseNew: false, closeAfterAccept: false, dropAfterTokens: null },
     received: [],
     sent: [],
     connections: new Map(),
+    userConnections: new ConnectionCounter(
+      count(options, 'maxConnectionsPerUser', DEFAULT_MAX_CONNECTIONS_PER_USER),
+    ),
     pending: new Set(),
     attempts: 0,
     closing: false,
   };
+}
+
+/** Fills in defaults; throws on a limit that is not a whole number or an origin that is not one. */
+function createSettings(options: StartServerOptions): Settings {
+  return {
+    jwtSecret: options.jwtSecret ?? resolveJwtSecret(process.env).secret,
+    expectedClaims: { audience: options.jwtAudience, issuer: options.jwtIssuer },
+    responder:
+      options.responder ?? createDemoResponder({ tokenDelayMs: options.tokenDelayMs ?? 40 }),
+    connectionMessage: options.connectionMessage ?? DEFAULT_CONNECTION_MESSAGE,
+    escalationMessage: options.escalationMessage ?? DEFAULT_ESCALATION_MESSAGE,
+    allowedOrigins: options.allowedOrigins && normalizeOrigins(options.allowedOrigins),
+    rateLimitPerMinute: count(options, 'rateLimitPerMinute', DEFAULT_RATE_LIMIT_PER_MINUTE),
+    sendBufferHighWaterBytes: count(
+      options,
+      'sendBufferHighWaterBytes',
+      DEFAULT_SEND_BUFFER_HIGH_WATER_BYTES,
+    ),
+    sendBufferLimitBytes: count(options, 'sendBufferLimitBytes', DEFAULT_SEND_BUFFER_LIMIT_BYTES),
+    recordFrames: options.recordFrames ?? true,
+    clock: options.now ?? Date.now,
+  };
+}
+
+type CountOption =
+  | 'rateLimitPerMinute'
+  | 'maxConnectionsPerUser'
+  | 'sendBufferHighWaterBytes'
+  | 'sendBufferLimitBytes';
+
+function count(options: StartServerOptions, name: CountOption, fallback: number): number {
+  const value = options[name] ?? fallback;
+  if (!isCount(value))
+    throw new RangeError(`startServer: ${name} must be a whole number >= 0, got ${value}`);
+  return value;
+}
+
+function bufferedBytes(ctx: Context): number {
+  let total = 0;
+  for (const { socket } of ctx.connections.values()) total += socket.bufferedAmount;
+  return total;
 }
 
 function createFaults(ctx: Context, wss: WebSocketServer): ServerFaults {
@@ -289,6 +407,16 @@ function onUpgrade(
     refuseUpgrade(socket, 503);
     return;
   }
+  // Before the token is even looked at: a page on a foreign origin gets nothing but a 403.
+  const { allowedOrigins } = ctx.settings;
+  const origin = requestOrigin(req);
+  if (allowedOrigins && !isOriginAllowed(origin, allowedOrigins)) {
+    ctx.log(
+      `#${id} upgrade refused with 403: origin ${origin === undefined ? 'missing' : `'${printable(origin, 80)}'`} not allowed`,
+    );
+    refuseUpgrade(socket, 403);
+    return;
+  }
   ctx.pending.add(socket);
   // The client may hang up while the token is checked; an unhandled 'error' would crash the process.
   socket.on('error', noop);
@@ -303,14 +431,21 @@ async function authenticateThenUpgrade(
   head: Buffer,
   id: number,
 ): Promise<void> {
-  const auth = await verifyToken(tokenFrom(req.url), ctx.settings.jwtSecret);
+  const admission = await admit(ctx, req);
   ctx.pending.delete(socket);
   socket.off('error', noop);
   if (ctx.closing) {
     socket.destroy();
     return;
   }
-  wss.handleUpgrade(req, socket, head, (ws) => onSocket(ctx, { id, socket: ws }, auth));
+  wss.handleUpgrade(req, socket, head, (ws) => onSocket(ctx, { id, socket: ws }, admission));
+}
+
+async function admit(ctx: Context, req: IncomingMessage): Promise<Admission> {
+  const token = tokenFrom(req.url);
+  const auth = await verifyToken(token, ctx.settings.jwtSecret, ctx.settings.expectedClaims);
+  if (!auth.ok) return auth;
+  return { ...auth, userKey: userKeyFor(auth.subject, token ?? '') };
 }
 
 /** Reads `?token=` without ever logging or echoing the URL it came in. */
@@ -335,18 +470,30 @@ function refuseUpgrade(socket: Duplex, status: number): void {
 // ---------------------------------------------------------------------------------------------
 // Connections
 
-function onSocket(ctx: Context, peer: Peer, auth: VerifyResult): void {
+function onSocket(ctx: Context, peer: Peer, auth: Admission): void {
   // ws emits 'error' for protocol violations (e.g. a payload over maxPayload) before closing; log, don't crash.
   peer.socket.on('error', (error) => ctx.log(`#${peer.id} socket error: ${error.message}`));
   if (!auth.ok) {
     rejectPeer(ctx, peer, auth.reason);
     return;
   }
-  const connection: Connection = { ...peer, subject: auth.subject, replies: new Set() };
+  // Checked and counted in one synchronous step, so simultaneous upgrades cannot overshoot the cap.
+  if (!ctx.userConnections.tryAdd(auth.userKey)) {
+    refuseExcessConnection(ctx, peer);
+    return;
+  }
+  const connection: Connection = {
+    ...peer,
+    subject: auth.subject,
+    userKey: auth.userKey,
+    rateLimiter: newRateLimiter(ctx),
+    replies: new Set(),
+  };
   ctx.connections.set(peer.id, connection);
   peer.socket.on('message', (data, isBinary) => onMessage(ctx, connection, data, isBinary));
   peer.socket.on('close', (code) => {
     ctx.connections.delete(peer.id);
+    ctx.userConnections.remove(connection.userKey);
     abortReplies(connection);
     ctx.log(`#${peer.id} closed (${code})`);
   });
@@ -369,6 +516,20 @@ function rejectPeer(ctx: Context, peer: Peer, reason: string): void {
   peer.socket.close(CLOSE_UNAUTHORIZED, 'unauthorized');
 }
 
+/**
+ * No error frame first: chatwire's widget reads "an error frame, then a close, before anything
+ * else" as a refused token. The close code and reason say it all.
+ */
+function refuseExcessConnection(ctx: Context, peer: Peer): void {
+  ctx.log(`#${peer.id} refused: too many connections for this user`);
+  peer.socket.close(CLOSE_TRY_AGAIN_LATER, 'too many connections');
+}
+
+function newRateLimiter(ctx: Context): RateLimiter | undefined {
+  const limit = ctx.settings.rateLimitPerMinute;
+  return limit > 0 ? createRateLimiter(limit, RATE_WINDOW_MS, ctx.settings.clock) : undefined;
+}
+
 function abortReplies(connection: Connection): void {
   for (const controller of connection.replies) controller.abort();
   connection.replies.clear();
@@ -377,12 +538,27 @@ function abortReplies(connection: Connection): void {
 /** Writes a frame and records it; returns false (and records nothing) when the frame was suppressed. */
 function send(ctx: Context, peer: Peer, frame: ServerFrame): boolean {
   if (ctx.faults.silent || peer.socket.readyState !== WebSocket.OPEN) return false;
+  if (peer.socket.bufferedAmount > ctx.settings.sendBufferLimitBytes) {
+    terminateSlowReader(ctx, peer);
+    return false;
+  }
   peer.socket.send(JSON.stringify(frame));
-  ctx.sent.push({ connectionId: peer.id, at: now(), frame });
+  if (ctx.settings.recordFrames) ctx.sent.push({ connectionId: peer.id, at: now(), frame });
   // Tokens are too chatty to log one by one (and are the user's conversation).
   if (frame.type !== 'stream-token')
     ctx.log(`#${peer.id} -> ${frame.type}${'messageId' in frame ? ` ${frame.messageId}` : ''}`);
   return true;
+}
+
+/**
+ * The client has stopped reading and the backlog passed the hard limit. A close frame would only
+ * queue behind the backlog, so the socket is destroyed at once, freeing what it held.
+ */
+function terminateSlowReader(ctx: Context, peer: Peer): void {
+  ctx.log(
+    `#${peer.id} terminated: ${peer.socket.bufferedAmount} bytes unsent, over the ${ctx.settings.sendBufferLimitBytes}-byte limit (client not reading)`,
+  );
+  peer.socket.terminate();
 }
 
 function sendError(ctx: Context, peer: Peer, message: string): void {
@@ -395,19 +571,22 @@ function sendError(ctx: Context, peer: Peer, message: string): void {
 function onMessage(ctx: Context, connection: Connection, data: RawData, isBinary: boolean): void {
   const text = rawText(data);
   const { json, result } = decode(text, isBinary);
-  ctx.received.push({
-    connectionId: connection.id,
-    at: now(),
-    data: text,
-    frame: json,
-    binary: isBinary,
-  });
+  if (ctx.settings.recordFrames)
+    ctx.received.push({
+      connectionId: connection.id,
+      at: now(),
+      data: text,
+      frame: json,
+      binary: isBinary,
+    });
   if (ctx.faults.silent) return;
   if (!result.ok) {
-    ctx.log(`#${connection.id} <- rejected frame: ${result.error}`);
+    ctx.log(`#${connection.id} <- rejected frame: ${result.logged}`);
     sendError(ctx, connection, result.error);
     return;
   }
+  // A dropped chat is not logged either, so a client over its limit cannot flood the log.
+  if (result.frame.type === 'chat' && !chatAllowed(ctx, connection)) return;
   ctx.log(`#${connection.id} <- ${result.frame.type}`);
   handleFrame(ctx, connection, result.frame);
 }
@@ -430,6 +609,22 @@ function handleFrame(ctx: Context, connection: Connection, frame: ClientFrame): 
     default:
       frame satisfies never;
   }
+}
+
+/** Applies the rate limit: only the first refused chat is answered (with an error frame). */
+function chatAllowed(ctx: Context, connection: Connection): boolean {
+  const decision = connection.rateLimiter?.take() ?? { allowed: true };
+  if (decision.allowed) return true;
+  if (decision.firstRefusal) {
+    const seconds = Math.ceil(decision.retryAfterMs / 1000);
+    ctx.log(`#${connection.id} rate limited: chat messages dropped for ${seconds} s`);
+    sendError(
+      ctx,
+      connection,
+      rateLimitMessage(ctx.settings.rateLimitPerMinute, decision.retryAfterMs),
+    );
+  }
+  return false;
 }
 
 function rawText(data: RawData): string {
@@ -455,7 +650,8 @@ function decode(text: string, isBinary: boolean): { json: unknown; result: Parse
   return { json, result: toClientFrame(json) };
 }
 
-const fail = (error: string): ParseResult => ({ ok: false, error });
+/** A rejection; `logged` replaces `error` in the server log when `error` quotes client text. */
+const fail = (error: string, logged = error): ParseResult => ({ ok: false, error, logged });
 
 /** 'chat, human-escalation or ping', from the protocol's own list so it cannot go stale. */
 const EXPECTED_TYPES = ((names: string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)(
@@ -472,7 +668,11 @@ function toClientFrame(value: unknown): ParseResult {
   if (type === undefined) return fail(`Missing field 'type' (string): expected ${EXPECTED_TYPES}`);
   if (typeof type !== 'string') return fail(`Field 'type' must be a string, got ${kindOf(type)}`);
   if (!isClientFrameType(type))
-    return fail(`Unsupported message type '${printable(type)}': expected ${EXPECTED_TYPES}`);
+    return fail(
+      `Unsupported message type '${printable(type)}': expected ${EXPECTED_TYPES}`,
+      // The client may put anything in `type`, its message included: the log gets no copy.
+      `Unsupported message type: expected ${EXPECTED_TYPES}`,
+    );
   switch (type) {
     case 'chat':
       return withFields(value, type, CLIENT_FRAME_FIELDS.chat, (fields) => ({ type, ...fields }));
@@ -573,6 +773,8 @@ async function pumpTokens(
   let sentTokens = 0;
   if (dropDue(ctx, connection, sentTokens)) return;
   for await (const token of tokens) {
+    // Backpressure: while the client is not reading, the responder is not asked for more.
+    await waitForRoom(connection.socket, ctx.settings.sendBufferHighWaterBytes, signal);
     if (signal.aborted) return;
     if (send(ctx, connection, { type: 'stream-token', messageId, token, timestamp: now() }))
       sentTokens += 1;

@@ -1,7 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ServerFrame } from '../src/core/protocol.ts';
 import { DEV_JWT_SECRET, mintToken, resolveJwtSecret, verifyToken } from './auth.ts';
 import { type ReferenceServer, startServer } from './index.ts';
 import {
@@ -10,160 +9,21 @@ import {
   type Responder,
   splitIntoTokens,
 } from './responder.ts';
+import {
+  connect,
+  connectReady,
+  isStreamEnd,
+  lastConnectionId,
+  socketFor,
+  TIMEOUT_MS,
+  timestamp,
+  tokensOf,
+  unsignedToken,
+  waitUntil,
+  withTimeout,
+} from './test-support.ts';
 
 const SECRET = 'test-secret-for-chatwire-server-tests';
-const TIMEOUT_MS = 2000;
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-const timestamp = (): string => new Date().toISOString();
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls a condition the test cannot be notified about (server-side counters). */
-async function waitUntil(condition: () => boolean, what: string, ms = TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-interface CloseInfo {
-  code: number;
-  reason: string;
-}
-
-/** A ws client that queues every frame from the moment it is created, so none can be missed. */
-class TestClient {
-  readonly queue: ServerFrame[] = [];
-  readonly closed: Promise<CloseInfo>;
-  private closeInfo: CloseInfo | undefined;
-  private readonly waiters = new Set<() => void>();
-
-  constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      this.queue.push(JSON.parse(String(data)) as ServerFrame);
-      this.notify();
-    });
-    this.closed = new Promise((resolve) => {
-      socket.on('close', (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString() };
-        resolve(this.closeInfo);
-        this.notify();
-      });
-    });
-    // Errors (e.g. a 503 handshake) surface through `open`/`close`; keep them from crashing the run.
-    socket.on('error', () => undefined);
-  }
-
-  private notify(): void {
-    for (const wake of this.waiters) wake();
-    this.waiters.clear();
-  }
-
-  private changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.add(resolve));
-  }
-
-  /** The next frame, waiting for it if need be. */
-  next(ms = TIMEOUT_MS): Promise<ServerFrame> {
-    const take = async (): Promise<ServerFrame> => {
-      for (;;) {
-        const frame = this.queue.shift();
-        if (frame !== undefined) return frame;
-        if (this.closeInfo)
-          throw new Error(`socket closed (${this.closeInfo.code}) before the next frame`);
-        await this.changed();
-      }
-    };
-    return withTimeout(take(), ms, 'the next frame');
-  }
-
-  /** Frames up to and including the first one matching `last`. */
-  async until(last: (frame: ServerFrame) => boolean, ms = TIMEOUT_MS): Promise<ServerFrame[]> {
-    const frames: ServerFrame[] = [];
-    for (;;) {
-      const frame = await this.next(ms);
-      frames.push(frame);
-      if (last(frame)) return frames;
-    }
-  }
-
-  waitClosed(ms = TIMEOUT_MS): Promise<CloseInfo> {
-    return withTimeout(this.closed, ms, 'the socket to close');
-  }
-
-  /** The one check that has to be a plain wait: nothing arrives within `ms`. */
-  async expectNothingFor(ms: number): Promise<void> {
-    await sleep(ms);
-    expect(this.queue).toEqual([]);
-  }
-
-  send(value: unknown): void {
-    this.socket.send(typeof value === 'string' ? value : JSON.stringify(value));
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-function socketFor(server: ReferenceServer, token?: string): WebSocket {
-  return new WebSocket(
-    token === undefined ? server.url : `${server.url}/?token=${encodeURIComponent(token)}`,
-  );
-}
-
-async function connect(server: ReferenceServer, token?: string): Promise<TestClient> {
-  const socket = socketFor(server, token);
-  const client = new TestClient(socket);
-  await withTimeout(
-    new Promise((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('error', reject);
-    }),
-    TIMEOUT_MS,
-    'the socket to open',
-  );
-  return client;
-}
-
-/** Connects and consumes the `connection` frame. */
-async function connectReady(server: ReferenceServer, token: string): Promise<TestClient> {
-  const client = await connect(server, token);
-  expect(await client.next()).toMatchObject({ type: 'connection' });
-  return client;
-}
-
-/** The server-side id of the most recently accepted connection. */
-function lastConnectionId(server: ReferenceServer): number | undefined {
-  return server.sent.findLast((entry) => entry.frame.type === 'connection')?.connectionId;
-}
-
-function tokensOf(frames: ServerFrame[], messageId: string): string {
-  return frames
-    .map((frame) =>
-      frame.type === 'stream-token' && frame.messageId === messageId ? frame.token : '',
-    )
-    .join('');
-}
-
-const isStreamEnd = (frame: ServerFrame): boolean => frame.type === 'stream-end';
-
-/** A JWT with an arbitrary header, signed with nothing (for `alg: none`). */
-function unsignedToken(header: object, payload: object): string {
-  const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
-  return `${encode(header)}.${encode(payload)}.`;
-}
 
 async function hs512Token(secret: string): Promise<string> {
   const { SignJWT } = await import('jose');
@@ -369,39 +229,7 @@ describe('reference server', () => {
     client.close();
   });
 
-  describe('rejects bad credentials with an error frame and close 1008', () => {
-    it.each([
-      ['no token', async () => undefined, 'missing token'],
-      ['an empty token', async () => '', 'missing token'],
-      [
-        'a token signed with another secret',
-        () => mintToken({ subject: 'a', secret: 'nope' }),
-        'bad signature',
-      ],
-      [
-        'an expired token',
-        () => mintToken({ subject: 'a', secret: SECRET, expiresInSeconds: -5 }),
-        'token expired',
-      ],
-      [
-        'an alg none token',
-        async () => unsignedToken({ alg: 'none', typ: 'JWT' }, { sub: 'a', exp: 9999999999 }),
-        'algorithm',
-      ],
-      ['an HS512 token', () => hs512Token(SECRET), 'algorithm'],
-    ])('%s', async (_name, makeToken, reason) => {
-      await waitUntil(() => server.openConnections() === 0, 'earlier connections to close');
-      const client = await connect(server, await makeToken());
-      const frame = await client.next();
-      expect(frame.type).toBe('error');
-      expect(frame.type === 'error' && frame.message).toMatch(
-        new RegExp(`^Authentication failed: .*${reason}`),
-      );
-      expect(await client.waitClosed()).toEqual({ code: 1008, reason: 'unauthorized' });
-      // Never counted as an open (authenticated) connection.
-      expect(server.openConnections()).toBe(0);
-    });
-  });
+  // Refused tokens (error frame, then close 1008, no stream) are in hardening.test.ts's JWT matrix.
 
   it('streams a chat reply: start, tokens, end under one messageId', async () => {
     const client = await connectReady(server, token);
@@ -698,7 +526,7 @@ describe('reference server', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Concurrency, custom responders and logging, each on a server of its own
+// Concurrency and custom responders, each on a server of its own (logging: hardening.test.ts)
 
 describe('reference server with a paced responder', () => {
   let server: ReferenceServer;
@@ -804,49 +632,5 @@ describe('reference server with a scripted responder', () => {
     await client.until((frame) => frame.type === 'stream-token');
     client.close();
     expect(await withTimeout(aborted, TIMEOUT_MS, 'the responder to be aborted')).toBe('hang');
-  });
-});
-
-describe('reference server logging', () => {
-  it('never logs a token or a URL carrying one', async () => {
-    const lines: string[] = [];
-    const server = await startServer({
-      port: 0,
-      tokenDelayMs: 0,
-      jwtSecret: SECRET,
-      log: (line) => lines.push(line),
-    });
-    const good = await mintToken({ subject: 'dave', secret: SECRET });
-    const forged = await mintToken({ subject: 'dave', secret: 'forged' });
-    const expired = await mintToken({ subject: 'dave', secret: SECRET, expiresInSeconds: -1 });
-    try {
-      const client = await connectReady(server, good);
-      client.send({ type: 'chat', content: 'hello', timestamp: timestamp() });
-      await client.until(isStreamEnd);
-      client.send({ type: 'ping', timestamp: timestamp() });
-      await client.next();
-      client.send('garbage');
-      await client.next();
-      for (const bad of [forged, expired, 'just-a-string']) {
-        const rejected = await connect(server, bad);
-        await rejected.waitClosed();
-      }
-      client.close();
-      await client.waitClosed();
-      await waitUntil(
-        () => lines.some((line) => line.includes('closed (1005)')),
-        'the close to be logged',
-      );
-    } finally {
-      await server.close();
-    }
-    expect(lines.some((line) => line.includes('connected') && line.includes('"dave"'))).toBe(true);
-    expect(lines.some((line) => line.includes('<- chat'))).toBe(true);
-    expect(lines.some((line) => line.includes('rejected: bad signature'))).toBe(true);
-    for (const line of lines) {
-      for (const secret of [good, forged, expired, 'just-a-string', SECRET])
-        expect(line).not.toContain(secret);
-      expect(line).not.toContain('token=');
-    }
   });
 });

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { mintToken, resolveJwtSecret } from './auth.ts';
+import { hardeningFromEnv } from './limits.ts';
 
 const USAGE = `Usage: npm run -s token -- --sub <subject> [--ttl <seconds>]
 
@@ -15,7 +16,8 @@ Options:
   -h, --help        show this help
 
 The token is signed with CHATWIRE_JWT_SECRET, or the public development secret when that
-is unset; it must match the secret the server runs with.
+is unset; it must match the secret the server runs with. When CHATWIRE_JWT_AUDIENCE or
+CHATWIRE_JWT_ISSUER is set, the token carries that "aud" / "iss", as the server then requires.
 Use "npm run -s" (silent) so npm's own banner does not end up in captured output.`;
 
 function fail(message: string): never {
@@ -53,4 +55,8 @@ const { subject, ttl } = readArgs();
 const { secret, isDevDefault } = resolveJwtSecret(process.env);
 if (isDevDefault)
   console.error('note: signed with the public DEVELOPMENT secret (CHATWIRE_JWT_SECRET is unset)');
-console.log(await mintToken({ subject, secret, expiresInSeconds: ttl }));
+// The same variables the server reads, so a token minted next to a configured server passes.
+const claims = hardeningFromEnv(process.env);
+if (!claims.ok) fail(claims.error);
+const { jwtAudience: audience, jwtIssuer: issuer } = claims.settings;
+console.log(await mintToken({ subject, secret, expiresInSeconds: ttl, audience, issuer }));
