@@ -37,6 +37,12 @@ if (isViteBuild && !process.argv.includes('--mode')) process.env.NODE_ENV = 'pro
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],
+  // How long test/soak.test.tsx runs: `npm run soak` sets it (10 minutes by default); `npm test`
+  // leaves it unset and the soak runs as a half-minute smoke. Replaced at build time, so the
+  // test can size its own timeout.
+  define: {
+    __CHATWIRE_SOAK_MINUTES__: JSON.stringify(Number(process.env.CHATWIRE_SOAK_MINUTES) || 0.5),
+  },
   // Pre-bundled up front: found mid-run, Vite would re-optimise and reload, and the browser
   // tests already running would get a second copy of React.
   optimizeDeps: {

@@ -14,10 +14,12 @@ import type {
 declare module 'vitest/browser' {
   interface BrowserCommands {
     startChatServer(options?: ChatServerOptions): Promise<ChatServerHandle>;
-    chatServerToken(options: { expiresInSeconds: number }): Promise<string>;
+    chatServerToken(options: { expiresInSeconds: number; subject?: string }): Promise<string>;
     chatServerFrames(id: string): Promise<RecordedFrames>;
     chatServerFault(id: string, call: FaultCall): Promise<void>;
+    restartChatServer(id: string, downMs: number): Promise<void>;
     stopChatServer(id: string): Promise<void>;
+    measureHeap(): Promise<number>;
   }
 }
 
@@ -29,7 +31,9 @@ export interface TestChatServer extends ChatServerHandle {
   fault(call: FaultCall): Promise<void>;
   /** A token for this server that expires in `expiresInSeconds` (negative: already expired). */
   token: string;
-  mintToken(expiresInSeconds: number): Promise<string>;
+  mintToken(expiresInSeconds: number, subject?: string): Promise<string>;
+  /** Stops the server, waits `downMs`, and starts it again on the same port. */
+  restart(downMs: number): Promise<void>;
 }
 
 /** Starts a reference server for the current test; it stops when the test finishes. */
@@ -40,6 +44,8 @@ export async function startTestChatServer(options?: ChatServerOptions): Promise<
     ...handle,
     frames: () => commands.chatServerFrames(handle.id),
     fault: (call) => commands.chatServerFault(handle.id, call),
-    mintToken: (expiresInSeconds) => commands.chatServerToken({ expiresInSeconds }),
+    mintToken: (expiresInSeconds, subject) =>
+      commands.chatServerToken({ expiresInSeconds, subject }),
+    restart: (downMs) => commands.restartChatServer(handle.id, downMs),
   };
 }

@@ -1,0 +1,260 @@
+/**
+ * The soak: four widgets in real Chromium chat without pause while the real reference server
+ * is stopped and started again every few seconds, as a deploy or a crash loop would. Every
+ * message must reach the server exactly once or be shown as failed (with Retry), no reply may
+ * be left streaming, no widget may hold more than one socket, and once the widgets unmount
+ * the heap must come back and no timer may be left running.
+ *
+ * `npm run soak` runs it for CHATWIRE_SOAK_MINUTES (10 by default) and prints the figures;
+ * `npm test` runs the same test for half a minute, so the soak cannot rot between runs.
+ */
+import { expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import { render } from 'vitest-browser-react';
+import { ChatWidget } from '../src/index.ts';
+import { startTestChatServer } from './support/chat-server.ts';
+import { chatContents } from './support/widget.ts';
+
+declare const __CHATWIRE_SOAK_MINUTES__: number;
+
+/** Set by `npm run soak` (CHATWIRE_SOAK_MINUTES, default 10); half a minute under `npm test`. */
+const MINUTES = __CHATWIRE_SOAK_MINUTES__;
+const WIDGETS = 4;
+/** Each widget sends one message this often: 24 a minute, under the server's 30. */
+const SEND_EVERY_MS = 2_500;
+const RESTART_EVERY_MS = { min: 2_000, max: 6_000 };
+const DOWN_FOR_MS = { min: 0, max: 1_500 };
+
+const allSentTexts = (sent: string[][]) => sent.flat();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const between = ({ min, max }: { min: number; max: number }) => min + Math.random() * (max - min);
+
+/** Counts the sockets each widget holds, by the token in their URL (one token per widget). */
+function watchSockets(tokens: string[]) {
+  const sockets: { widget: number; socket: WebSocket }[] = [];
+  const Native = window.WebSocket;
+  const Counting = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      const widget = tokens.findIndex((token) => String(url).includes(token));
+      sockets.push({ widget, socket: this });
+    }
+  };
+  window.WebSocket = Counting;
+  const live = (widget: number) =>
+    sockets.filter(
+      (entry) =>
+        entry.widget === widget &&
+        (entry.socket.readyState === Native.CONNECTING || entry.socket.readyState === Native.OPEN),
+    ).length;
+  return {
+    created: () => sockets.length,
+    mostLiveAtOnce: () => Math.max(...tokens.map((_, widget) => live(widget))),
+    restore: () => {
+      window.WebSocket = Native;
+    },
+  };
+}
+
+/** Counts timers and animation frames that are still pending: set, and neither run nor cleared. */
+function watchTimers() {
+  const pending = new Set<unknown>();
+  const original = {
+    setTimeout: window.setTimeout,
+    clearTimeout: window.clearTimeout,
+    setInterval: window.setInterval,
+    clearInterval: window.clearInterval,
+    requestAnimationFrame: window.requestAnimationFrame,
+    cancelAnimationFrame: window.cancelAnimationFrame,
+  };
+  // Called through these, never as methods of `original`: the browser wants `this` = window.
+  const native = {
+    setTimeout: original.setTimeout.bind(window),
+    clearTimeout: original.clearTimeout.bind(window),
+    setInterval: original.setInterval.bind(window),
+    clearInterval: original.clearInterval.bind(window),
+    requestAnimationFrame: original.requestAnimationFrame.bind(window),
+    cancelAnimationFrame: original.cancelAnimationFrame.bind(window),
+  };
+  const patched = window as unknown as Record<keyof typeof native, unknown>;
+  patched.setTimeout = (run: TimerHandler, ms?: number, ...args: unknown[]) => {
+    const id = native.setTimeout(
+      (...inner: unknown[]) => {
+        pending.delete(`t${id}`);
+        if (typeof run === 'function') run(...inner);
+      },
+      ms,
+      ...args,
+    );
+    pending.add(`t${id}`);
+    return id;
+  };
+  patched.clearTimeout = (id?: number) => {
+    pending.delete(`t${id}`);
+    native.clearTimeout(id);
+  };
+  patched.setInterval = (run: TimerHandler, ms?: number, ...args: unknown[]) => {
+    const id = native.setInterval(run, ms, ...args);
+    pending.add(`i${id}`);
+    return id;
+  };
+  patched.clearInterval = (id?: number) => {
+    pending.delete(`i${id}`);
+    native.clearInterval(id);
+  };
+  patched.requestAnimationFrame = (run: FrameRequestCallback) => {
+    const id = native.requestAnimationFrame((time) => {
+      pending.delete(`f${id}`);
+      run(time);
+    });
+    pending.add(`f${id}`);
+    return id;
+  };
+  patched.cancelAnimationFrame = (id: number) => {
+    pending.delete(`f${id}`);
+    native.cancelAnimationFrame(id);
+  };
+  return {
+    pending: () => pending.size,
+    restore: () => Object.assign(window, original),
+  };
+}
+
+/**
+ * One widget connects, chats and unmounts first, so the heap measured at the start already
+ * holds what any first render leaves for good (compiled code, React's and Vite's own caches).
+ */
+async function warmUp() {
+  const server = await startTestChatServer({ tokenDelayMs: 0 });
+  const screen = await render(<ChatWidget token={server.token} url={server.url} />);
+  await screen.getByRole('textbox', { name: 'Message' }).fill('warming up');
+  await screen.getByRole('button', { name: 'Send' }).click();
+  await expect
+    .poll(() => screen.container.querySelector('[data-role="assistant"][data-status="complete"]'))
+    .not.toBeNull();
+  await screen.unmount();
+}
+
+it(
+  'keeps every message exactly once while the server restarts every few seconds',
+  async () => {
+    const durationMs = MINUTES * 60_000;
+    await warmUp();
+    const server = await startTestChatServer({ tokenDelayMs: 10 });
+    const tokens = await Promise.all(
+      Array.from({ length: WIDGETS }, (_, n) => server.mintToken(7_200, `soak-${n}`)),
+    );
+    const sockets = watchSockets(tokens);
+    const timers = watchTimers();
+    const heapAtStart = await commands.measureHeap();
+    const timersAtStart = timers.pending();
+
+    const screen = await render(
+      <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 8 }}>
+        {tokens.map((token, n) => (
+          <section key={token} data-testid={`widget-${n}`} style={{ height: 360 }}>
+            <ChatWidget token={token} url={server.url} reconnect={{ maxDelayMs: 2_000 }} />
+          </section>
+        ))}
+      </div>,
+    );
+    const widget = (n: number) => screen.getByTestId(`widget-${n}`);
+    const sent: string[][] = tokens.map(() => []);
+    let restarts = 0;
+    let mostSockets = 0;
+    const deadline = performance.now() + durationMs;
+    const running = () => performance.now() < deadline;
+
+    const restartLoop = async () => {
+      while (running()) {
+        await sleep(between(RESTART_EVERY_MS));
+        if (!running()) break;
+        await server.restart(between(DOWN_FOR_MS));
+        restarts += 1;
+      }
+    };
+    const sendLoop = async () => {
+      for (let round = 0; running(); round++) {
+        const started = performance.now();
+        for (let n = 0; n < WIDGETS; n++) {
+          const text = `[w${n}#${round}] hello`;
+          await widget(n).getByRole('textbox', { name: 'Message' }).fill(text);
+          await widget(n).getByRole('button', { name: 'Send' }).click();
+          sent[n]?.push(text);
+        }
+        await sleep(Math.max(0, SEND_EVERY_MS - (performance.now() - started)));
+      }
+    };
+    const socketLoop = async () => {
+      while (running()) {
+        mostSockets = Math.max(mostSockets, sockets.mostLiveAtOnce());
+        await sleep(50);
+      }
+    };
+    await Promise.all([restartLoop(), sendLoop(), socketLoop()]);
+
+    // The server stays up now: every widget reconnects, sends what it queued, gets its replies.
+    const settled = () => {
+      const busy = screen.container.querySelectorAll(
+        '[data-status="streaming"], [data-status="queued"]',
+      ).length;
+      const open = screen.container.querySelectorAll(
+        '[data-slot="connection-status"][data-status="open"]',
+      ).length;
+      return busy === 0 && open === WIDGETS;
+    };
+    await expect.poll(settled, { timeout: 30_000, interval: 100 }).toBe(true);
+    await sleep(1_000);
+
+    const received = chatContents((await server.frames()).received);
+    const timesReceived = new Map<string, number>();
+    for (const text of received) timesReceived.set(text, (timesReceived.get(text) ?? 0) + 1);
+    const allSent = sent.flat();
+    const failedTexts = [
+      ...screen.container.querySelectorAll('[data-role="user"][data-status="failed"]'),
+    ].map((message) => message.textContent ?? '');
+    const failedShown = new Set(
+      allSentTexts(sent).filter((text) =>
+        failedTexts.some((shown) => shown.includes(text.split(' ')[0] ?? text)),
+      ),
+    );
+    const delivered = allSent.filter((text) => timesReceived.has(text));
+    const duplicated = allSent.filter((text) => (timesReceived.get(text) ?? 0) > 1);
+    const failed = allSent.filter((text) => failedShown.has(text));
+    const lost = allSent.filter((text) => !timesReceived.has(text) && !failedShown.has(text));
+    const failedButDelivered = failed.filter((text) => timesReceived.has(text));
+    const streamingLeft = screen.container.querySelectorAll('[data-status="streaming"]').length;
+    const heapMounted = await commands.measureHeap();
+
+    await screen.unmount();
+    await sleep(2_000);
+    const heapAfter = await commands.measureHeap();
+    const timersLeft = timers.pending() - timersAtStart;
+    timers.restore();
+    sockets.restore();
+
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+    console.log(
+      [
+        `[figure] soak: ${MINUTES} min, ${WIDGETS} widgets, server restarted ${restarts} times, ${sockets.created()} sockets opened`,
+        `[figure] soak messages: ${allSent.length} sent, ${delivered.length} delivered, ` +
+          `${duplicated.length} duplicated, ${lost.length} lost, ${failed.length} shown failed ` +
+          `with Retry (${failedButDelivered.length} of them had in fact arrived)`,
+        `[figure] soak replies left streaming: ${streamingLeft}; most sockets one widget held at once: ${mostSockets}`,
+        `[figure] soak heap: ${mb(heapAtStart)} at start, ${mb(heapMounted)} at the end with ` +
+          `${allSent.length * 2} messages on screen, ${mb(heapAfter)} after unmount ` +
+          `(${heapAfter - heapAtStart >= 0 ? '+' : ''}${mb(heapAfter - heapAtStart)}); timers left: ${timersLeft}`,
+      ].join('\n'),
+    );
+
+    expect(restarts).toBeGreaterThan(0);
+    expect(duplicated).toEqual([]);
+    expect(lost).toEqual([]);
+    expect(streamingLeft).toBe(0);
+    expect(mostSockets).toBeLessThanOrEqual(1);
+    expect(timersLeft).toBe(0);
+    // What the widgets held is let go; 8 MB of slack covers the test runner's own growth.
+    expect(heapAfter - heapAtStart).toBeLessThan(8 * 1024 * 1024);
+  },
+  MINUTES * 60_000 + 120_000,
+);
