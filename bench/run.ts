@@ -27,7 +27,9 @@ const stream = (
 // take minutes.
 const STREAMS: StreamSpec[] = [
   stream('floor', 'plain', 5_000),
+  stream('react-floor', 'plain', 5_000),
   stream('chatwire', 'plain', 5_000),
+  stream('chatwire', 'plain', 5_000, false),
   stream('naive', 'plain', 5_000),
   stream('floor', 'plain', 20_000),
   stream('chatwire', 'plain', 20_000),
@@ -223,6 +225,32 @@ function printGoals(goals: Goal[]): void {
   }
 }
 
+/**
+ * Where the plain-text time goes, next to the goals: the raw-DOM floor does no rendering
+ * work a React component can avoid, so React's own floor shows what any React widget pays.
+ */
+function printContext(streams: Map<string, StreamResult>): void {
+  const wall = (key: string) => streams.get(key)?.wallMs ?? Number.NaN;
+  const rows: [string, number][] = [
+    [
+      'plain 5,000: react-floor / floor',
+      wall('plain 5,000 react-floor') / wall('plain 5,000 floor'),
+    ],
+    [
+      'plain 5,000: chatwire (md off) / react-floor',
+      wall('plain 5,000 chatwire (md off)') / wall('plain 5,000 react-floor'),
+    ],
+    [
+      'plain 5,000: chatwire / react-floor',
+      wall('plain 5,000 chatwire') / wall('plain 5,000 react-floor'),
+    ],
+  ];
+  console.log('\nFor context (not goals)\n');
+  const width = Math.max(...rows.map(([what]) => what.length));
+  for (const [what, value] of rows)
+    console.log(`  ${what.padEnd(width)}  ${value.toFixed(2).padStart(7)}×`);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const bench = await startBench();
@@ -231,6 +259,7 @@ async function main(): Promise<void> {
     printStreams(streams);
     printHistories(histories);
     printGoals(goalsOf(streams, histories));
+    printContext(streams);
   } finally {
     await bench.close();
   }

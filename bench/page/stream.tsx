@@ -4,6 +4,9 @@
  * in the DOM.
  *
  * - floor: raw DOM, text appended once per animation frame; nothing can be much faster.
+ * - react-floor: the least a React component can do: one state update per animation frame
+ *   with the text so far, shown as plain text and scrolled to the bottom. What React's own
+ *   render and commit cost, with no store, markdown or chat UI.
  * - naive: what most widgets do: React state updated per token, scrolled to the bottom per
  *   token.
  * - chatwire: the real store, frame inbox and ChatPanel.
@@ -66,6 +69,46 @@ function mountFloor(expectedLength: number): Receiver {
   };
 }
 
+/** React at its cheapest: the text so far, set once per animation frame. */
+function ReactFloorChat({ onFrame }: { onFrame: (handler: (data: string) => void) => void }) {
+  const [text, setText] = useState('');
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    let received = '';
+    let scheduled = false;
+    onFrame((data) => {
+      const token = tokenOf(data);
+      if (token === null) return;
+      received += token;
+      if (scheduled) return;
+      scheduled = true;
+      requestAnimationFrame(() => {
+        scheduled = false;
+        setText(received);
+      });
+    });
+  }, [onFrame]);
+  useEffect(() => {
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  });
+  return (
+    <div ref={scroller} style={{ height: 600, overflowY: 'auto', whiteSpace: 'pre-wrap' }}>
+      <div data-reply="">{text}</div>
+    </div>
+  );
+}
+
+function mountReactFloor(expectedLength: number): Receiver {
+  let handler: (data: string) => void = () => undefined;
+  render(<ReactFloorChat onFrame={(next) => (handler = next)} />);
+  return {
+    onFrame: (data) => handler(data),
+    isDone: () =>
+      (container().querySelector('[data-reply]')?.textContent?.length ?? 0) >= expectedLength,
+  };
+}
+
 /** The naive widget: one state update and one scroll per token. */
 function NaiveChat({ onFrame }: { onFrame: (handler: (data: string) => void) => void }) {
   const [text, setText] = useState('');
@@ -120,6 +163,8 @@ function mount(spec: StreamSpec, expectedLength: number): Receiver {
   switch (spec.implementation) {
     case 'floor':
       return mountFloor(expectedLength);
+    case 'react-floor':
+      return mountReactFloor(expectedLength);
     case 'naive':
       return mountNaive(expectedLength);
     case 'chatwire':
