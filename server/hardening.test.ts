@@ -530,14 +530,22 @@ describe('backpressure: a client that stops reading', () => {
 
     let peakBuffered = 0;
     let peakMemory = memoryBefore;
-    let producedAt1s = 0;
+    // Watched until the responder has not been asked for a token in 500 ms (paused), however
+    // long the kernel's buffers take to fill on a busy machine.
+    let lastProduced = -1;
+    let unchangedSince = Date.now();
     const started = Date.now();
-    while (Date.now() - started < 1500) {
+    while (Date.now() - unchangedSince < 500 && Date.now() - started < 10_000) {
       await sleep(10);
       peakBuffered = Math.max(peakBuffered, server().bufferedBytes());
       peakMemory = Math.max(peakMemory, memoryBytes());
-      if (producedAt1s === 0 && Date.now() - started >= 1000) producedAt1s = produced;
+      if (produced !== lastProduced) {
+        lastProduced = produced;
+        unchangedSince = Date.now();
+      }
     }
+    const pausedAt = produced;
+    await sleep(300);
     const growth = peakMemory - memoryBefore;
     console.info(
       `[figure] backpressure: peak server bufferedAmount ${peakBuffered} bytes (high-water 65536); ` +
@@ -546,7 +554,8 @@ describe('backpressure: a client that stops reading', () => {
     );
     expect(produced).toBeGreaterThan(0);
     expect(peakBuffered).toBeLessThanOrEqual(64 * 1024 + 2 * 1024);
-    expect(produced).toBe(producedAt1s); // stalled: the responder is not asked for more
+    expect(produced).toBe(pausedAt); // paused: the responder is not asked for more
+    expect(produced).toBeLessThan(MAX_TOKENS);
     expect(finished).toBeUndefined();
     expect(growth).toBeLessThan(64 * 1024 * 1024);
 
@@ -554,6 +563,40 @@ describe('backpressure: a client that stops reading', () => {
     await waitUntil(() => finished !== undefined, 'the paused reply to be aborted');
     expect(finished).toBe('aborted');
     expect(server().openConnections()).toBe(0);
+  });
+});
+
+describe('backpressure: a client that never reads again is let go', () => {
+  const lines: string[] = [];
+  const STALL_MS = 400;
+  const firehose: Responder = async function* ({ signal }) {
+    while (!signal.aborted) {
+      await nextTurn();
+      yield `${'y'.repeat(1023)} `;
+    }
+  };
+  const server = serverFor({
+    responder: firehose,
+    sendStallTimeoutMs: STALL_MS,
+    log: (line) => lines.push(line),
+  });
+
+  it('terminates it once a reply has waited the stall timeout', async () => {
+    const client = await RawClient.open(
+      server(),
+      await mintToken({ subject: 'frozen', secret: SECRET }),
+    );
+    client.pauseReading();
+    const started = Date.now();
+    client.sendText(JSON.stringify(chat('tell me everything')));
+    await waitUntil(() => server().openConnections() === 0, 'the stalled client to be let go');
+    const waited = Date.now() - started;
+    console.info(
+      `[figure] stall timeout ${STALL_MS} ms: a client reading nothing was cut after ${waited} ms`,
+    );
+    expect(waited).toBeGreaterThanOrEqual(STALL_MS);
+    expect(lines.some((line) => line.includes(`read nothing for ${STALL_MS} ms`))).toBe(true);
+    client.destroy();
   });
 });
 

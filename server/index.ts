@@ -23,6 +23,7 @@ import {
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_SEND_BUFFER_HIGH_WATER_BYTES,
   DEFAULT_SEND_BUFFER_LIMIT_BYTES,
+  DEFAULT_SEND_STALL_TIMEOUT_MS,
   isCount,
   isOriginAllowed,
   normalizeOrigins,
@@ -70,6 +71,11 @@ export interface StartServerOptions {
   sendBufferHighWaterBytes?: number;
   /** A socket with more than this many bytes queued unsent is terminated (1006). Default 1 MiB. */
   sendBufferLimitBytes?: number;
+  /**
+   * A reply paused this long on a client that reads nothing terminates that client, so a
+   * frozen tab cannot hold replies (and their timers) forever. Default 30,000 ms.
+   */
+  sendStallTimeoutMs?: number;
   /**
    * Keep every frame in {@link ReferenceServer.received} and {@link ReferenceServer.sent}. Tests
    * want them; a long-running server should turn this off, or they grow without bound (and hold
@@ -193,6 +199,7 @@ interface Settings {
   rateLimitPerMinute: number;
   sendBufferHighWaterBytes: number;
   sendBufferLimitBytes: number;
+  sendStallTimeoutMs: number;
   recordFrames: boolean;
   clock: () => number;
 }
@@ -310,6 +317,7 @@ function createSettings(options: StartServerOptions): Settings {
       DEFAULT_SEND_BUFFER_HIGH_WATER_BYTES,
     ),
     sendBufferLimitBytes: count(options, 'sendBufferLimitBytes', DEFAULT_SEND_BUFFER_LIMIT_BYTES),
+    sendStallTimeoutMs: count(options, 'sendStallTimeoutMs', DEFAULT_SEND_STALL_TIMEOUT_MS),
     recordFrames: options.recordFrames ?? true,
     clock: options.now ?? Date.now,
   };
@@ -319,7 +327,8 @@ type CountOption =
   | 'rateLimitPerMinute'
   | 'maxConnectionsPerUser'
   | 'sendBufferHighWaterBytes'
-  | 'sendBufferLimitBytes';
+  | 'sendBufferLimitBytes'
+  | 'sendStallTimeoutMs';
 
 function count(options: StartServerOptions, name: CountOption, fallback: number): number {
   const value = options[name] ?? fallback;
@@ -561,6 +570,12 @@ function terminateSlowReader(ctx: Context, peer: Peer): void {
   peer.socket.terminate();
 }
 
+/** A reply waited `stallTimeoutMs` for a client that reads nothing: let the client go. */
+function terminateStalledReader(ctx: Context, peer: Peer, stallTimeoutMs: number): void {
+  ctx.log(`#${peer.id} terminated: read nothing for ${stallTimeoutMs} ms with a reply waiting`);
+  peer.socket.terminate();
+}
+
 function sendError(ctx: Context, peer: Peer, message: string): void {
   send(ctx, peer, { type: 'error', message, timestamp: now() });
 }
@@ -774,7 +789,17 @@ async function pumpTokens(
   if (dropDue(ctx, connection, sentTokens)) return;
   for await (const token of tokens) {
     // Backpressure: while the client is not reading, the responder is not asked for more.
-    await waitForRoom(connection.socket, ctx.settings.sendBufferHighWaterBytes, signal);
+    const { sendBufferHighWaterBytes, sendStallTimeoutMs } = ctx.settings;
+    const room = await waitForRoom(
+      connection.socket,
+      sendBufferHighWaterBytes,
+      signal,
+      sendStallTimeoutMs,
+    );
+    if (!room) {
+      terminateStalledReader(ctx, connection, sendStallTimeoutMs);
+      return;
+    }
     if (signal.aborted) return;
     if (send(ctx, connection, { type: 'stream-token', messageId, token, timestamp: now() }))
       sentTokens += 1;

@@ -179,29 +179,42 @@ export class ConnectionCounter {
 // Backpressure
 
 /**
- * Resolves once the socket can take more: immediately while its unsent bytes are at or below
- * `highWaterBytes`; otherwise after they fall to half of it (hysteresis, so a slow reader is fed
- * in batches, not one frame per poll), or the socket stops being open, or `signal` aborts. `ws`
- * has no drain event, so this polls `bufferedAmount`.
+ * How long a reply may stay paused on a client that does not read before that client is cut
+ * off. Without it, a client that keeps its connection open but never reads (a frozen tab, a
+ * zero TCP window) would hold every reply it asked for, and a poller for each, forever.
+ */
+export const DEFAULT_SEND_STALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Resolves once the socket can take more: true at once while its unsent bytes are at or below
+ * `highWaterBytes`, or after they fall to half of it (hysteresis, so a slow reader is fed in
+ * batches, not one frame per poll); also true when the socket stops being open or `signal`
+ * aborts (the caller checks both). False when the buffer stayed full for `stallTimeoutMs`: the
+ * client has stopped reading, and the caller should let it go. `ws` has no drain event, so
+ * this polls `bufferedAmount`.
  */
 export async function waitForRoom(
   socket: WebSocket,
   highWaterBytes: number,
   signal: AbortSignal,
-): Promise<void> {
-  if (socket.bufferedAmount <= highWaterBytes) return;
+  stallTimeoutMs: number,
+): Promise<boolean> {
+  if (socket.bufferedAmount <= highWaterBytes) return true;
   const lowWaterBytes = highWaterBytes / 2;
+  const giveUpAt = Date.now() + stallTimeoutMs;
   while (
     socket.bufferedAmount > lowWaterBytes &&
     socket.readyState === socket.OPEN &&
     !signal.aborted
   ) {
+    if (Date.now() >= giveUpAt) return false;
     try {
       await sleep(DRAIN_POLL_MS, undefined, { signal });
     } catch {
-      return; // aborted: the caller checks the signal
+      return true; // aborted: the caller checks the signal
     }
   }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

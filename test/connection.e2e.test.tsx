@@ -304,6 +304,22 @@ describe('connection resilience against the reference server', () => {
     expect(chatContents(frames.received)).toEqual(['hello under strict mode']);
   });
 
+  it('treats a URL the browser cannot open as failed attempts, not an uncaught error', async () => {
+    const server = await startTestChatServer({ tokenDelayMs: 0 });
+    // vitest fails the test on any unhandled rejection, so getting here is half the check.
+    const screen = await render(
+      <ChatWidget
+        token={server.token}
+        url="ftp://localhost:3001"
+        reconnect={{ ...FAST_RECONNECT, maxAttempts: 2 }}
+      />,
+    );
+    await expect
+      .element(screen.getByRole('status').filter({ hasText: /^Disconnected$/ }))
+      .toBeVisible();
+    expect((await server.frames()).attempts).toBe(0);
+  });
+
   it('leaves no socket and no timer behind after unmount', async () => {
     const server = await startTestChatServer({ tokenDelayMs: 0 });
     const heartbeat = { intervalMs: 50, timeoutMs: 50 };

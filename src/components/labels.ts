@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../core/state.ts';
+import { type ConnectionStatus, UNREADABLE_FRAMES_TEXT } from '../core/state.ts';
 
 /** Every string chatwire shows, so a host app can translate or reword them. */
 export interface ChatLabels {
@@ -85,8 +85,7 @@ export const DEFAULT_LABELS: ChatLabels = {
   replyInterrupted: 'Reply interrupted by a lost connection.',
   replyStalled: 'Reply stopped arriving.',
   replyFailed: 'The server could not finish this reply.',
-  unreadableFrames:
-    'Part of what the chat server sent could not be read; a reply may be incomplete.',
+  unreadableFrames: UNREADABLE_FRAMES_TEXT,
   messageQueued: 'Waiting for the connection to send',
   messageFailed: 'The connection dropped; this may not have been delivered.',
   retry: 'Retry',

@@ -72,10 +72,8 @@ export function parseServerFrame(
     );
   }
   if (typeof type !== 'string' || !isServerFrameType(type)) {
-    const named =
-      typeof type === 'string'
-        ? JSON.stringify(type.length > 80 ? `${type.slice(0, 80)}…` : type)
-        : printable(type);
+    // A type can be any length: only its start is quoted.
+    const named = typeof type === 'string' ? JSON.stringify(type.slice(0, 80)) : printable(type);
     const expected = Object.keys(SERVER_FRAME_FIELDS).join(', ');
     return fail(
       'unknown-type',

@@ -11,6 +11,7 @@ import {
   MAX_BANNERS,
   MAX_PROBLEMS,
   type SystemMessage,
+  UNREADABLE_FRAMES_TEXT,
   type UserMessage,
 } from './state.ts';
 
@@ -523,7 +524,9 @@ describe('protocol problems', () => {
   it('tells the user once a minute at most that frames could not be read', () => {
     const burst = Array.from({ length: 500 }, (_, n) => rejected(problem(n)));
     const afterBurst = start(...burst);
-    expect(unreadableBanners(afterBurst)).toMatchObject([{ text: '', count: 1 }]);
+    expect(unreadableBanners(afterBurst)).toMatchObject([
+      { text: UNREADABLE_FRAMES_TEXT, count: 1 },
+    ]);
     expect(afterBurst.unreadableNoticeAt).toBe(AT);
 
     const withinMinute = apply(afterBurst, rejected(problem(1), minutes(0.99)));
@@ -532,6 +535,14 @@ describe('protocol problems', () => {
     const minuteLater = apply(withinMinute, rejected(problem(2), minutes(1)));
     expect(unreadableBanners(minuteLater)).toMatchObject([{ count: 2 }]);
     expect(minuteLater.unreadableNoticeAt).toBe(minutes(1));
+  });
+
+  it('starts a new notice interval when the clock is set back, and never repeats on bad times', () => {
+    const noticed = start(rejected(problem(1), minutes(60)));
+    const setBack = apply(noticed, rejected(problem(2), minutes(0)));
+    expect(unreadableBanners(setBack)).toMatchObject([{ count: 2 }]);
+    const badTime = apply(setBack, rejected(problem(3), 'not a time'));
+    expect(badTime.banners).toBe(setBack.banners);
   });
 
   it('counts tokens for unknown replies and repeated stream-starts as unreadable too', () => {

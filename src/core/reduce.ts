@@ -36,6 +36,7 @@ import {
   type ProblemKind,
   type ReplyInterruption,
   type SystemMessageSource,
+  UNREADABLE_FRAMES_TEXT,
   UNREADABLE_NOTICE_INTERVAL_MS,
   type UserMessage,
 } from './state.ts';
@@ -432,15 +433,19 @@ function raiseBanner(state: ChatState, kind: BannerKind, fullText: string, at: s
  */
 function noticeUnreadable(state: ChatState, at: string): ChatState {
   const last = state.unreadableNoticeAt;
-  if (last !== null && Date.parse(at) - Date.parse(last) < UNREADABLE_NOTICE_INTERVAL_MS)
-    return state;
-  return { ...raiseBanner(state, 'unreadable-frames', '', at), unreadableNoticeAt: at };
+  if (last !== null) {
+    const elapsed = Date.parse(at) - Date.parse(last);
+    // A clock set back (elapsed < 0) starts a new interval rather than silencing the notice
+    // until it catches up; times that do not parse never raise a second one.
+    if (Number.isNaN(elapsed) || (elapsed >= 0 && elapsed < UNREADABLE_NOTICE_INTERVAL_MS))
+      return state;
+  }
+  const notice = raiseBanner(state, 'unreadable-frames', UNREADABLE_FRAMES_TEXT, at);
+  return { ...notice, unreadableNoticeAt: at };
 }
 
 /** A message id as quoted in a problem: ids come from the server and can be any length. */
-function quoted(id: string): string {
-  return `'${id.length > 80 ? `${id.slice(0, 80)}…` : id}'`;
-}
+const quoted = (id: string) => `'${id.slice(0, 80)}'`;
 
 function addProblem(state: ChatState, kind: ProblemKind, message: string, at: string): ChatState {
   const problems = [...state.problems, { kind, message, at }];

@@ -78,8 +78,8 @@ export type ChatMessage = UserMessage | AssistantMessage | SystemMessage;
 
 /**
  * What a banner is about: a failure the user should know of, a neutral notice, or chatwire's
- * own notice that something the server sent could not be read (shown in the `unreadableFrames`
- * label's words; its `text` is empty).
+ * own notice that something the server sent could not be read (its `text` is
+ * {@link UNREADABLE_FRAMES_TEXT}; the widget shows its `unreadableFrames` label instead).
  */
 export type BannerKind = 'error' | 'notice' | 'unreadable-frames';
 
@@ -177,6 +177,9 @@ export const MAX_BANNER_LENGTH = 500;
 
 /** How many problems are kept; older ones are dropped. */
 export const MAX_PROBLEMS = 50;
+
+/** The text of the `unreadable-frames` banner, for UIs without chatwire's labels. */
+export const UNREADABLE_FRAMES_TEXT = 'Part of a reply could not be read.';
 
 /** At most one "could not be read" notice per this many ms; the rest go to `onProblem` only. */
 export const UNREADABLE_NOTICE_INTERVAL_MS = 60_000;

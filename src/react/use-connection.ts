@@ -224,8 +224,12 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
   /** Gets a usable token (a fresh one if the host can give it), then asks for the socket. */
   async function prepareSocket(socketId: number): Promise<void> {
     // One turn of the event loop's microtasks first: React's StrictMode starts, stops and
-    // restarts the link within one commit, and only the last start should open a socket.
+    // restarts the link within one commit, and only the last start should open a socket (or
+    // ask the host for a token: a refresh token may be good for one use only).
     await Promise.resolve();
+    const isCurrent = () =>
+      linkRef.current.socketId === socketId && linkRef.current.phase === 'connecting';
+    if (!isCurrent()) return;
     const { getToken, url } = latest.current;
     let token = latest.current.token;
     if (getToken) {
@@ -235,7 +239,7 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
         // The host's token source failed; the token prop is the best we have.
       }
     }
-    if (linkRef.current.socketId !== socketId || linkRef.current.phase !== 'connecting') return;
+    if (!isCurrent()) return;
     const problem = tokenProblem(token, Date.now());
     if (problem || !token) {
       dispatch({
@@ -246,7 +250,13 @@ export function useChatConnection(store: ChatStore, options: ChatConnectionOptio
       });
       return;
     }
-    openSocket(buildSocketUrl(url, token));
+    try {
+      openSocket(buildSocketUrl(url, token));
+    } catch {
+      // A URL the browser will not open (malformed, or ws: from an https: page) fails like a
+      // socket that closed at once: retried with backoff, then "Disconnected".
+      dispatch({ type: 'socket-closed', now: Date.now(), code: 1006, random: Math.random() });
+    }
   }
 
   /** Opens the link's socket; its events reach the link until {@link closeSocket}. */

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import type { BrowserCommand } from 'vitest/node';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { parseServerFrame } from '../../src/core/parse.ts';
 
 /** What a barrage sent, by kind of frame. */
 export interface BarrageReport {
@@ -17,6 +18,11 @@ export interface BarrageReport {
   frames: number;
   bytes: number;
   byKind: Record<string, number>;
+  /**
+   * The problems chatwire's own parser finds in these frames, by kind (rejections and
+   * warnings): what the widget must report, frame for frame.
+   */
+  parseProblems: Record<string, number>;
 }
 
 /** A running hostile server, as a browser test sees it. */
@@ -254,12 +260,18 @@ const hostileServerBarrage: BrowserCommand<[id: string, seed: number, count: num
 ): Promise<BarrageReport> => {
   const server = serverById(id);
   const frames = generateFrames(seed, count);
-  const report: BarrageReport = { seed, frames: 0, bytes: 0, byKind: {} };
+  const report: BarrageReport = { seed, frames: 0, bytes: 0, byKind: {}, parseProblems: {} };
+  const tally = (counts: Record<string, number>, key: string) => {
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
   for (const frame of frames) {
     for (const socket of server.sockets) socket.send(frame.data);
     report.frames += 1;
     report.bytes += frame.data.length;
-    report.byKind[frame.kind] = (report.byKind[frame.kind] ?? 0) + 1;
+    tally(report.byKind, frame.kind);
+    const parsed = parseServerFrame(frame.data);
+    if (!parsed.ok) tally(report.parseProblems, parsed.problem.kind);
+    else for (const warning of parsed.warnings) tally(report.parseProblems, warning.kind);
     if (report.frames % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return report;
