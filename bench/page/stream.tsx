@@ -13,7 +13,7 @@
  */
 import { ChatPanel } from 'chatwire';
 import { ChatStoreProvider, createChatStore } from 'chatwire/headless';
-import { useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { createFrameInbox } from '../../src/react/frame-inbox.ts';
 import type { StreamPageResult, StreamSpec } from './api.ts';
 import { container, render } from './root.ts';
@@ -69,10 +69,28 @@ function mountFloor(expectedLength: number): Receiver {
   };
 }
 
-/** React at its cheapest: the text so far, set once per animation frame. */
-function ReactFloorChat({ onFrame }: { onFrame: (handler: (data: string) => void) => void }) {
-  const [text, setText] = useState('');
+/** How a React baseline is fed: it hands over the function that takes each frame. */
+interface FeedProps {
+  onFrame: (handler: (data: string) => void) => void;
+}
+
+/** The reply as plain text in a scroller that is scrolled to the bottom after every render. */
+function ScrolledText({ text }: { text: string }) {
   const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  });
+  return (
+    <div ref={scroller} style={{ height: 600, overflowY: 'auto', whiteSpace: 'pre-wrap' }}>
+      <div data-reply="">{text}</div>
+    </div>
+  );
+}
+
+/** React at its cheapest: the text so far, set once per animation frame. */
+function ReactFloorChat({ onFrame }: FeedProps) {
+  const [text, setText] = useState('');
   useEffect(() => {
     let received = '';
     let scheduled = false;
@@ -88,53 +106,26 @@ function ReactFloorChat({ onFrame }: { onFrame: (handler: (data: string) => void
       });
     });
   }, [onFrame]);
-  useEffect(() => {
-    const element = scroller.current;
-    if (element) element.scrollTop = element.scrollHeight;
-  });
-  return (
-    <div ref={scroller} style={{ height: 600, overflowY: 'auto', whiteSpace: 'pre-wrap' }}>
-      <div data-reply="">{text}</div>
-    </div>
-  );
-}
-
-function mountReactFloor(expectedLength: number): Receiver {
-  let handler: (data: string) => void = () => undefined;
-  render(<ReactFloorChat onFrame={(next) => (handler = next)} />);
-  return {
-    onFrame: (data) => handler(data),
-    isDone: () =>
-      (container().querySelector('[data-reply]')?.textContent?.length ?? 0) >= expectedLength,
-  };
+  return <ScrolledText text={text} />;
 }
 
 /** The naive widget: one state update and one scroll per token. */
-function NaiveChat({ onFrame }: { onFrame: (handler: (data: string) => void) => void }) {
+function NaiveChat({ onFrame }: FeedProps) {
   const [text, setText] = useState('');
-  const scroller = useRef<HTMLDivElement>(null);
   useEffect(() => {
     onFrame((data) => {
       const token = tokenOf(data);
       if (token !== null) setText((previous) => previous + token);
     });
   }, [onFrame]);
-  useEffect(() => {
-    const element = scroller.current;
-    if (element) element.scrollTop = element.scrollHeight;
-  });
-  return (
-    <div ref={scroller} style={{ height: 600, overflowY: 'auto', whiteSpace: 'pre-wrap' }}>
-      <div data-reply="">{text}</div>
-    </div>
-  );
+  return <ScrolledText text={text} />;
 }
 
-function mountNaive(expectedLength: number): Receiver {
+function mountReactBaseline(Chat: (props: FeedProps) => ReactNode, expectedLength: number) {
   let handler: (data: string) => void = () => undefined;
-  render(<NaiveChat onFrame={(next) => (handler = next)} />);
+  render(<Chat onFrame={(next) => (handler = next)} />);
   return {
-    onFrame: (data) => handler(data),
+    onFrame: (data: string) => handler(data),
     isDone: () =>
       (container().querySelector('[data-reply]')?.textContent?.length ?? 0) >= expectedLength,
   };
@@ -164,9 +155,9 @@ function mount(spec: StreamSpec, expectedLength: number): Receiver {
     case 'floor':
       return mountFloor(expectedLength);
     case 'react-floor':
-      return mountReactFloor(expectedLength);
+      return mountReactBaseline(ReactFloorChat, expectedLength);
     case 'naive':
-      return mountNaive(expectedLength);
+      return mountReactBaseline(NaiveChat, expectedLength);
     case 'chatwire':
       return mountChatwire(spec.renderMarkdown);
     default:
