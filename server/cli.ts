@@ -9,6 +9,8 @@
  *   `https://app.example.com,http://localhost:5173`; any other or missing Origin gets HTTP 403
  *   (default: unset, any origin accepted, with a warning);
  * - CHATWIRE_RATE_LIMIT_PER_MINUTE: chat messages per connection per minute (default 30, 0 = off);
+ * - CHATWIRE_MAX_FRAMES_PER_MINUTE: frames of any kind per connection per minute, closed with 1008
+ *   beyond it (default 600, 0 = off);
  * - CHATWIRE_MAX_CONNECTIONS_PER_USER: open connections per JWT `sub` (default 5, 0 = off).
  * Frames are not kept in memory here (recordFrames off), unlike in tests.
  * Replies come from the demo responder unless an upstream is set:

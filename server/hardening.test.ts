@@ -434,6 +434,28 @@ describe('rate limit off (rateLimitPerMinute: 0)', () => {
 // ---------------------------------------------------------------------------------------------
 // Connections per user
 
+describe('frames of any kind, default 600 a minute per connection', () => {
+  const lines: string[] = [];
+  const server = serverFor({ log: (line) => lines.push(line) });
+
+  it('answers 600 pings and closes the connection on the 601st frame with 1008', async () => {
+    const client = await connectReady(
+      server(),
+      await mintToken({ subject: 'flood', secret: SECRET }),
+    );
+    for (let index = 0; index < 650; index++) client.send(ping());
+    const closed = await client.waitClosed();
+    const pongs = client.queue.filter((frame) => frame.type === 'pong').length;
+    console.info(
+      `[figure] frame flood: 650 pings sent, ${pongs} answered, then close ${closed.code} '${closed.reason}'`,
+    );
+    expect(closed.code).toBe(1008);
+    expect(closed.reason).toBe('too many frames');
+    expect(pongs).toBe(600);
+    expect(lines.filter((line) => line.includes('frames a minute'))).toHaveLength(1);
+  });
+});
+
 describe('connections per user', () => {
   const server = serverFor({ maxConnectionsPerUser: 2 });
 
@@ -603,7 +625,12 @@ describe('backpressure: a client that never reads again is let go', () => {
 describe('backpressure: output nothing paces (pongs) hits the hard limit', () => {
   const lines: string[] = [];
   const LIMIT = 256 * 1024;
-  const server = serverFor({ sendBufferLimitBytes: LIMIT, log: (line) => lines.push(line) });
+  // The frame limit would close this client long before its buffer fills: off here.
+  const server = serverFor({
+    sendBufferLimitBytes: LIMIT,
+    maxFramesPerMinute: 0,
+    log: (line) => lines.push(line),
+  });
 
   it('terminates a client that keeps pinging but never reads', async () => {
     const client = await RawClient.open(
@@ -728,6 +755,7 @@ describe('hardening settings from the environment', () => {
         CHATWIRE_JWT_ISSUER: 'https://auth.example.com',
         CHATWIRE_ALLOWED_ORIGINS: 'http://localhost:5173, https://app.example.com/ ,',
         CHATWIRE_RATE_LIMIT_PER_MINUTE: '10',
+        CHATWIRE_MAX_FRAMES_PER_MINUTE: '120',
         CHATWIRE_MAX_CONNECTIONS_PER_USER: '0',
       }),
     ).toEqual({
@@ -737,6 +765,7 @@ describe('hardening settings from the environment', () => {
         jwtIssuer: 'https://auth.example.com',
         allowedOrigins: ['http://localhost:5173', 'https://app.example.com'],
         rateLimitPerMinute: 10,
+        maxFramesPerMinute: 120,
         maxConnectionsPerUser: 0,
       },
     });

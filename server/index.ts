@@ -20,6 +20,7 @@ import {
   ConnectionCounter,
   createRateLimiter,
   DEFAULT_MAX_CONNECTIONS_PER_USER,
+  DEFAULT_MAX_FRAMES_PER_MINUTE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_SEND_BUFFER_HIGH_WATER_BYTES,
   DEFAULT_SEND_BUFFER_LIMIT_BYTES,
@@ -67,6 +68,13 @@ export interface StartServerOptions {
    * 'too many connections' and gets no frames. 0 turns the cap off. Default 5.
    */
   maxConnectionsPerUser?: number;
+  /**
+   * Frames of any kind (pings, escalations, frames that are not valid) one connection may
+   * send per minute. The connection over it is closed with 1008 'too many frames': no real
+   * client comes near it (the widget pings twice a minute and chats at most 30 times). 0
+   * turns it off. Default 600.
+   */
+  maxFramesPerMinute?: number;
   /** Replies pause while a socket has more than this many bytes queued unsent (a client not reading). Default 64 KiB. */
   sendBufferHighWaterBytes?: number;
   /** A socket with more than this many bytes queued unsent is terminated (1006). Default 1 MiB. */
@@ -177,6 +185,8 @@ interface Connection extends Peer {
   readonly userKey: string;
   /** Undefined when the rate limit is off. */
   readonly rateLimiter: RateLimiter | undefined;
+  /** Counts every frame; undefined when `maxFramesPerMinute` is 0. */
+  readonly frameLimiter: RateLimiter | undefined;
   /** One controller per in-flight reply, aborted when the socket closes. */
   readonly replies: Set<AbortController>;
 }
@@ -197,6 +207,7 @@ interface Settings {
   /** Undefined: any origin. */
   allowedOrigins: ReadonlySet<string> | undefined;
   rateLimitPerMinute: number;
+  maxFramesPerMinute: number;
   sendBufferHighWaterBytes: number;
   sendBufferLimitBytes: number;
   sendStallTimeoutMs: number;
@@ -311,6 +322,7 @@ function createSettings(options: StartServerOptions): Settings {
     escalationMessage: options.escalationMessage ?? DEFAULT_ESCALATION_MESSAGE,
     allowedOrigins: options.allowedOrigins && normalizeOrigins(options.allowedOrigins),
     rateLimitPerMinute: count(options, 'rateLimitPerMinute', DEFAULT_RATE_LIMIT_PER_MINUTE),
+    maxFramesPerMinute: count(options, 'maxFramesPerMinute', DEFAULT_MAX_FRAMES_PER_MINUTE),
     sendBufferHighWaterBytes: count(
       options,
       'sendBufferHighWaterBytes',
@@ -325,6 +337,7 @@ function createSettings(options: StartServerOptions): Settings {
 
 type CountOption =
   | 'rateLimitPerMinute'
+  | 'maxFramesPerMinute'
   | 'maxConnectionsPerUser'
   | 'sendBufferHighWaterBytes'
   | 'sendBufferLimitBytes'
@@ -495,7 +508,8 @@ function onSocket(ctx: Context, peer: Peer, auth: Admission): void {
     ...peer,
     subject: auth.subject,
     userKey: auth.userKey,
-    rateLimiter: newRateLimiter(ctx),
+    rateLimiter: newRateLimiter(ctx.settings.rateLimitPerMinute, ctx),
+    frameLimiter: newRateLimiter(ctx.settings.maxFramesPerMinute, ctx),
     replies: new Set(),
   };
   ctx.connections.set(peer.id, connection);
@@ -534,8 +548,7 @@ function refuseExcessConnection(ctx: Context, peer: Peer): void {
   peer.socket.close(CLOSE_TRY_AGAIN_LATER, 'too many connections');
 }
 
-function newRateLimiter(ctx: Context): RateLimiter | undefined {
-  const limit = ctx.settings.rateLimitPerMinute;
+function newRateLimiter(limit: number, ctx: Context): RateLimiter | undefined {
   return limit > 0 ? createRateLimiter(limit, RATE_WINDOW_MS, ctx.settings.clock) : undefined;
 }
 
@@ -584,6 +597,14 @@ function sendError(ctx: Context, peer: Peer, message: string): void {
 // Incoming frames
 
 function onMessage(ctx: Context, connection: Connection, data: RawData, isBinary: boolean): void {
+  // Before any parsing: a flood of pings or garbage costs the server nothing but this count.
+  if (connection.frameLimiter && !connection.frameLimiter.take().allowed) {
+    if (connection.socket.readyState === WebSocket.OPEN) {
+      ctx.log(`#${connection.id} closed: over ${ctx.settings.maxFramesPerMinute} frames a minute`);
+      connection.socket.close(CLOSE_UNAUTHORIZED, 'too many frames');
+    }
+    return;
+  }
   const text = rawText(data);
   const { json, result } = decode(text, isBinary);
   if (ctx.settings.recordFrames)

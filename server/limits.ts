@@ -10,6 +10,11 @@ import type { WebSocket } from 'ws';
 
 /** Chat messages a connection may send per minute when nothing else is configured. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 30;
+/**
+ * Frames of any kind a connection may send per minute: ten times what a busy real client sends
+ * (30 chats, 2 pings, the odd escalation), so only a flood reaches it.
+ */
+export const DEFAULT_MAX_FRAMES_PER_MINUTE = 600;
 /** Open connections one user may hold when nothing else is configured: a few tabs and devices. */
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 5;
 /**
@@ -226,6 +231,7 @@ export interface HardeningEnvSettings {
   jwtIssuer?: string;
   allowedOrigins?: readonly string[];
   rateLimitPerMinute?: number;
+  maxFramesPerMinute?: number;
   maxConnectionsPerUser?: number;
 }
 
@@ -235,6 +241,7 @@ export const HARDENING_ENV = {
   issuer: 'CHATWIRE_JWT_ISSUER',
   allowedOrigins: 'CHATWIRE_ALLOWED_ORIGINS',
   rateLimit: 'CHATWIRE_RATE_LIMIT_PER_MINUTE',
+  maxFrames: 'CHATWIRE_MAX_FRAMES_PER_MINUTE',
   maxConnections: 'CHATWIRE_MAX_CONNECTIONS_PER_USER',
 } as const;
 
@@ -267,6 +274,7 @@ export function hardeningFromEnv(env: Env): EnvResult {
   }
   for (const [name, key] of [
     [HARDENING_ENV.rateLimit, 'rateLimitPerMinute'],
+    [HARDENING_ENV.maxFrames, 'maxFramesPerMinute'],
     [HARDENING_ENV.maxConnections, 'maxConnectionsPerUser'],
   ] as const) {
     const raw = env[name]?.trim();
