@@ -54,6 +54,15 @@ const conversation = (): ChatEvent[] => [
   ...assistantSaid('msg_1', ANSWER),
 ];
 
+/** The seeded conversation in a default panel: the starting point of the interaction stories. */
+function ConversationPanel() {
+  return (
+    <Seeded events={conversation()}>
+      <ChatPanel />
+    </Seeded>
+  );
+}
+
 export const Empty: Story = {
   render: () => (
     <Seeded events={[]}>
@@ -85,11 +94,7 @@ export const Welcome: Story = {
 };
 
 export const Conversation: Story = {
-  render: () => (
-    <Seeded events={conversation()}>
-      <ChatPanel />
-    </Seeded>
-  ),
+  render: () => <ConversationPanel />,
   play: async ({ canvasElement }) => {
     const log = within(canvasElement).getByRole('log');
     await expect(within(log).getByText('What does chatwire do?')).toBeVisible();
@@ -323,11 +328,7 @@ export const EscalatingByClick: Story = {
 };
 
 export const EscalationCancelledWithEscape: Story = {
-  render: () => (
-    <Seeded events={conversation()}>
-      <ChatPanel />
-    </Seeded>
-  ),
+  render: () => <ConversationPanel />,
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const button = canvas.getByRole('button', { name: 'Talk to a human' });
@@ -1337,11 +1338,7 @@ export const KeyboardOnly: Story = {
 
 /** The header menu open, focus on its first item, as Enter or ArrowDown on the button opens it. */
 export const ConversationMenuOpen: Story = {
-  render: () => (
-    <Seeded events={conversation()}>
-      <ChatPanel />
-    </Seeded>
-  ),
+  render: () => <ConversationPanel />,
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const button = canvas.getByRole('button', { name: 'Conversation options' });
@@ -1356,11 +1353,7 @@ export const ConversationMenuOpen: Story = {
 
 /** "Clear conversation" chosen: the transcript empties and focus goes to the composer. */
 export const ConversationCleared: Story = {
-  render: () => (
-    <Seeded events={conversation()}>
-      <ChatPanel />
-    </Seeded>
-  ),
+  render: () => <ConversationPanel />,
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Conversation options' }));

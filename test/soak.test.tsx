@@ -25,8 +25,16 @@ const SEND_EVERY_MS = 2_500;
 const RESTART_EVERY_MS = { min: 2_000, max: 6_000 };
 const DOWN_FOR_MS = { min: 0, max: 1_500 };
 
-const allSentTexts = (sent: string[][]) => sent.flat();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls `isTrue` until it holds or `timeoutMs` passes; says which, rather than throwing. */
+async function eventually(isTrue: () => boolean | Promise<boolean>, timeoutMs: number) {
+  const giveUpAt = performance.now() + timeoutMs;
+  while (!(await isTrue())) {
+    if (performance.now() > giveUpAt) return false;
+    await sleep(100);
+  }
+  return true;
+}
 const between = ({ min, max }: { min: number; max: number }) => min + Math.random() * (max - min);
 
 /** Counts the sockets each widget holds, by the token in their URL (one token per widget). */
@@ -202,25 +210,28 @@ it(
       ).length;
       return busy === 0 && open === WIDGETS;
     };
-    await expect.poll(settled, { timeout: 30_000, interval: 100 }).toBe(true);
-    await sleep(1_000);
-
-    const received = chatContents((await server.frames()).received);
-    const timesReceived = new Map<string, number>();
-    for (const text of received) timesReceived.set(text, (timesReceived.get(text) ?? 0) + 1);
+    // Each message counted once the server has it or the widget shows it failed: a message
+    // marked sent may still be on its way when the last reply ends.
     const allSent = sent.flat();
-    const failedTexts = [
-      ...screen.container.querySelectorAll('[data-role="user"][data-status="failed"]'),
-    ].map((message) => message.textContent ?? '');
-    const failedShown = new Set(
-      allSentTexts(sent).filter((text) =>
-        failedTexts.some((shown) => shown.includes(text.split(' ')[0] ?? text)),
-      ),
-    );
-    const delivered = allSent.filter((text) => timesReceived.has(text));
-    const duplicated = allSent.filter((text) => (timesReceived.get(text) ?? 0) > 1);
-    const failed = allSent.filter((text) => failedShown.has(text));
-    const lost = allSent.filter((text) => !timesReceived.has(text) && !failedShown.has(text));
+    const tally = async () => {
+      const received = chatContents((await server.frames()).received);
+      const timesReceived = new Map<string, number>();
+      for (const text of received) timesReceived.set(text, (timesReceived.get(text) ?? 0) + 1);
+      const failedShown = [
+        ...screen.container.querySelectorAll('[data-role="user"][data-status="failed"]'),
+      ].map((message) => message.textContent ?? '');
+      // "[w0#1] hello" cannot be found inside "[w0#12] hello": the tag is closed.
+      const isShownFailed = (text: string) => failedShown.some((shown) => shown.includes(text));
+      return {
+        delivered: allSent.filter((text) => timesReceived.has(text)),
+        duplicated: allSent.filter((text) => (timesReceived.get(text) ?? 0) > 1),
+        failed: allSent.filter(isShownFailed),
+        lost: allSent.filter((text) => !timesReceived.has(text) && !isShownFailed(text)),
+        timesReceived,
+      };
+    };
+    await eventually(async () => settled() && (await tally()).lost.length === 0, 30_000);
+    const { delivered, duplicated, failed, lost, timesReceived } = await tally();
     const failedButDelivered = failed.filter((text) => timesReceived.has(text));
     const mostSockets = sockets.mostLiveAtOnce();
     const streamingLeft = screen.container.querySelectorAll('[data-status="streaming"]').length;
@@ -230,9 +241,11 @@ it(
     await screen.unmount();
     // The test's own records of every socket would otherwise count as the widgets' heap.
     sockets.restore();
-    await sleep(2_000);
-    const heapAfter = await commands.measureHeap();
+    // Timers about to fire on their own (a last frame's flush) get their moment; one that
+    // never goes is what this counts.
+    await eventually(() => timers.pending() <= timersAtStart, 5_000);
     const timersLeft = timers.pending() - timersAtStart;
+    const heapAfter = await commands.measureHeap();
     timers.restore();
 
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
