@@ -6,10 +6,12 @@
  * `npm run bench` has the full picture.
  *
  * Thresholds were calibrated on a loaded 2-core box (another test run alongside), over eight
- * runs, and leave at least 2× headroom: chatwire / floor 2.2–3.4×, naive / chatwire 13–26×,
- * per token 8,000 / 2,000 0.5–1.0×, markdown / plain 1.5–4.0×. Each still fails on a change
- * of kind: per-token rendering makes chatwire about as slow as the naive widget (20× the
- * floor), and a quadratic reply renders ~3× slower per token at four times the length.
+ * runs, and leave at least 2× headroom: chatwire / floor 2.2–3.4× (against a floor that, until
+ * it was fixed, drew into a detached element; the real floor only lowers it), naive /
+ * chatwire 13–26×, per token 8,000 / 2,000 0.5–1.0×, markdown / plain 1.5–4.0×. Each still
+ * fails on a change of kind: per-token rendering makes chatwire about as slow as the naive
+ * widget (20× the floor), and a quadratic reply renders ~3× slower per token at four times the
+ * length.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Bench, type StreamSpec, startBench } from './harness.ts';

@@ -20,22 +20,23 @@ const stream = (
   implementation: StreamSpec['implementation'],
   text: StreamSpec['text'],
   tokens: number,
-  renderMarkdown?: boolean,
-): StreamSpec => ({ implementation, text, tokens, renderMarkdown });
+  options: Pick<StreamSpec, 'renderMarkdown' | 'scroll'> = {},
+): StreamSpec => ({ implementation, text, tokens, ...options });
 
 // The naive baseline runs at 5,000 tokens only: it is quadratic, and at 20,000 one run would
 // take minutes.
 const STREAMS: StreamSpec[] = [
   stream('floor', 'plain', 5_000),
+  stream('floor', 'plain', 5_000, { scroll: false }),
   stream('react-floor', 'plain', 5_000),
   stream('chatwire', 'plain', 5_000),
-  stream('chatwire', 'plain', 5_000, false),
+  stream('chatwire', 'plain', 5_000, { renderMarkdown: false }),
   stream('naive', 'plain', 5_000),
   stream('floor', 'plain', 20_000),
   stream('chatwire', 'plain', 20_000),
   stream('floor', 'markdown', 5_000),
   stream('chatwire', 'markdown', 5_000),
-  stream('chatwire', 'markdown', 5_000, false),
+  stream('chatwire', 'markdown', 5_000, { renderMarkdown: false }),
   stream('naive', 'markdown', 5_000),
   stream('floor', 'markdown', 20_000),
   stream('chatwire', 'markdown', 20_000),
@@ -51,7 +52,11 @@ const HISTORIES: HistorySpec[] = (['chatwire', 'naive'] as const).map((implement
 
 const scenarioOf = (spec: StreamSpec) => `${spec.text} ${spec.tokens.toLocaleString('en')}`;
 const labelOf = (spec: StreamSpec) =>
-  spec.renderMarkdown === false ? `${spec.implementation} (md off)` : spec.implementation;
+  spec.renderMarkdown === false
+    ? `${spec.implementation} (md off)`
+    : spec.scroll === false
+      ? `${spec.implementation} (no scroll)`
+      : spec.implementation;
 const keyOf = (spec: StreamSpec) => `${scenarioOf(spec)} ${labelOf(spec)}`;
 
 async function measureAll(bench: Bench) {
@@ -232,6 +237,10 @@ function printGoals(goals: Goal[]): void {
 function printContext(streams: Map<string, StreamResult>): void {
   const wall = (key: string) => streams.get(key)?.wallMs ?? Number.NaN;
   const rows: [string, number][] = [
+    [
+      'plain 5,000: chatwire / floor (no scroll)',
+      wall('plain 5,000 chatwire') / wall('plain 5,000 floor (no scroll)'),
+    ],
     [
       'plain 5,000: react-floor / floor',
       wall('plain 5,000 react-floor') / wall('plain 5,000 floor'),

@@ -1014,7 +1014,7 @@ export const MarkdownEveryElement: Story = {
     await expect(inReply.getByRole('heading', { level: 3, name: 'Release notes' })).toBeVisible();
     await expect(inReply.getByRole('heading', { level: 4, name: 'Links' })).toBeVisible();
 
-    const first = reply.querySelector('[data-slot="markdown"] > p') as HTMLElement;
+    const first = reply.querySelector('[data-slot="markdown-group"] > p') as HTMLElement;
     await expect(first.querySelector('em')).toHaveTextContent('emphasis');
     await expect(first.querySelector('strong')).toHaveTextContent('strong');
     await expect(first.querySelector('del')).toHaveTextContent('struck');
@@ -1076,9 +1076,9 @@ export const MarkdownEveryElement: Story = {
     await expect(code).toHaveAttribute('data-language', 'js');
     await expect(code?.textContent).toBe('const answer = 42;');
     await expect(reply.querySelectorAll('hr')).toHaveLength(1);
-    await expect(reply.querySelector('[data-slot="markdown"] > :last-child')).toHaveTextContent(
-      'The end.',
-    );
+    await expect(
+      reply.querySelector('[data-slot="markdown-group"]:last-child > :last-child'),
+    ).toHaveTextContent('The end.');
     for (const marker of ['**', '~~', '- [', '| ---', '```', '---']) {
       await expect(reply).not.toHaveTextContent(marker);
     }

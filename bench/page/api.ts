@@ -17,6 +17,8 @@ export interface StreamSpec {
   tokens: number;
   /** chatwire only: ChatPanel's `renderMarkdown`; unset, the panel's default (markdown). */
   renderMarkdown?: boolean;
+  /** floor only: false leaves the view unscrolled, so text past its height is not painted. */
+  scroll?: boolean;
 }
 
 /** What the page itself measures of one stream; the harness adds CDP metrics. */

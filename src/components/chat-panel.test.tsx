@@ -89,6 +89,22 @@ function storeWithReply(text: string, complete = false) {
   return store;
 }
 
+/**
+ * Streams `text` into the reply `storeWithReply` began, `chunk` characters at a time, letting
+ * the panel render each: a long block is cut into parts as it streams, not when it arrives
+ * whole.
+ */
+async function streamReply(store: ReturnType<typeof createChatStore>, text: string, chunk = 300) {
+  const timestamp = new Date().toISOString();
+  for (let at = 0; at < text.length; at += chunk) {
+    const token = text.slice(at, at + chunk);
+    store.actions.receive(
+      JSON.stringify({ type: 'stream-token', messageId: 'long', token, timestamp }),
+    );
+    await new Promise(requestAnimationFrame);
+  }
+}
+
 async function renderPanel(store: ReturnType<typeof createChatStore>, props: ChatPanelProps = {}) {
   const screen = await render(
     <div style={{ height: 500, width: 400 }}>
@@ -135,10 +151,12 @@ describe('long replies', () => {
       (_, index) => `Line ${index} of a long answer with **bold** words that wrap in the bubble`,
     );
     const text = lines.join('\n');
-    const screen = await renderPanel(storeWithReply(text));
+    const store = storeWithReply('');
+    const screen = await renderPanel(store);
+    await streamReply(store, text);
     const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
-    // Top-level blocks: the open one, and finished ones in their layout groups.
-    const parts = markdown.querySelectorAll(':scope > p, :scope > div > p');
+    // Top-level blocks, in their layout groups.
+    const parts = markdown.querySelectorAll(':scope > div > p');
     // Enough parts that finished ones sit in more than one layout group.
     expect(parts.length).toBeGreaterThan(16);
     expect(markdown.querySelectorAll('[data-slot="markdown-group"]').length).toBeGreaterThan(0);
@@ -160,9 +178,11 @@ describe('long replies', () => {
   it('as markdown, cut one long code block into parts that look exactly like it in one piece', async () => {
     const lines = Array.from({ length: 300 }, (_, index) => `const line${index} = ${index};`);
     const text = ['```ts', ...lines].join('\n');
-    const screen = await renderPanel(storeWithReply(text));
+    const store = storeWithReply('');
+    const screen = await renderPanel(store);
+    await streamReply(store, text);
     const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
-    const parts = markdown.querySelectorAll(':scope > pre, :scope > div > pre');
+    const parts = markdown.querySelectorAll(':scope > div > pre');
     expect(parts.length).toBeGreaterThan(3);
     expect(parts[parts.length - 1]?.querySelector('[data-slot="caret"]')).not.toBeNull();
     (markdown.querySelector('[data-slot="caret"]') as HTMLElement).style.display = 'none';
@@ -182,9 +202,11 @@ describe('a long list', () => {
   it('as markdown, cut into parts that look exactly like it in one piece', async () => {
     const items = Array.from({ length: 150 }, (_, index) => `item number ${index} of the list`);
     const text = items.map((item) => `- ${item}`).join('\n');
-    const screen = await renderPanel(storeWithReply(text));
+    const store = storeWithReply('');
+    const screen = await renderPanel(store);
+    await streamReply(store, text);
     const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
-    const lists = markdown.querySelectorAll(':scope > ul, :scope > div > ul');
+    const lists = markdown.querySelectorAll(':scope > div > ul');
     expect(lists.length).toBeGreaterThan(2);
     expect(markdown.querySelectorAll('li')).toHaveLength(150);
     (markdown.querySelector('[data-slot="caret"]') as HTMLElement).style.display = 'none';

@@ -129,6 +129,17 @@ describe('parseIncrementally', () => {
     expect(shown).toBe(text);
   });
 
+  it('leaves only the last line of a long paragraph open after a large chunk arrives', () => {
+    // A burst of many lines at once is cut at its last line break, not BLOCK_PART by
+    // BLOCK_PART: the lines are lexed once, and the open end is what the next chunk extends.
+    const line = 'the widget streams tokens quickly, and keeps up.\n';
+    const steps = stream(line.repeat(400), [3_000]);
+    for (const step of steps.slice(0, -1)) {
+      if (step.text.length <= BLOCK_PART + line.length) continue;
+      expect(step.text.length - step.stableEnd).toBeLessThanOrEqual(line.length);
+    }
+  });
+
   it('cuts a long fenced code block into parts, each lexed after the fence line', () => {
     const lines = Array.from(
       { length: 300 },

@@ -10,13 +10,13 @@
  *   another block ends a paragraph, a table, a block quote or a heading for good, and a list
  *   that went on would have been lexed as one token with that line, leaving no blank line
  *   between them.
- * - Long-block rules: an open paragraph longer than {@link BLOCK_PART} characters is cut at a
- *   line break before a line that starts with a letter (such a line reads the same alone as
- *   inside the paragraph); an open fenced code block is cut at a line break, and the rest is
- *   lexed after a copy of its fence line; an open list is cut before one of its later items.
- *   Parts are marked `continuesAbove`/`continuesBelow`
- *   so they are drawn flush, as one block. An emphasis that spans that very line break is the
- *   one thing this loses; it is a fair price for a reply of many kilobytes in one paragraph.
+ * - Long-block rules: an open paragraph longer than {@link BLOCK_PART} characters is cut at
+ *   the last line break (at least that far in) before a line that starts with a letter (such a
+ *   line reads the same alone as inside the paragraph); an open fenced code block is cut at its
+ *   last line break, and the rest is lexed after a copy of its fence line; an open list is cut
+ *   before its last item. Parts are marked `continuesAbove`/`continuesBelow` so they are drawn
+ *   flush, as one block. An emphasis that spans that very line break is the one thing this
+ *   loses; it is a fair price for a reply of many kilobytes in one paragraph.
  *
  * Link reference definitions are carried forward, so `[text][ref]` works after its
  * `[ref]: url` line; a definition that comes later than its use is not applied backwards.
@@ -112,10 +112,23 @@ function paragraphCut(source: string, tokens: readonly Token[]): number {
   const last = tokens.at(-1);
   if (last?.type !== 'paragraph' || last.raw.length <= BLOCK_PART) return -1;
   const start = source.length - last.raw.length;
-  const lineStartsWithLetter = /\n(?=\p{L})/gu;
-  lineStartsWithLetter.lastIndex = start + BLOCK_PART;
-  const match = lineStartsWithLetter.exec(source);
-  return match && match.index < source.length - 1 ? match.index + 1 : -1;
+  return lastBreakBefore(source, /\n(?=\p{L})/gu, start + BLOCK_PART);
+}
+
+/**
+ * After the last match of `lineStart` (a global pattern that matches a line break) from
+ * `from` on that leaves something after it, or -1. Cutting at the last one rather than the
+ * first leaves only the final lines open, so a frame that brought many lines lexes them once
+ * instead of once per {@link BLOCK_PART}.
+ */
+function lastBreakBefore(source: string, lineStart: RegExp, from: number): number {
+  lineStart.lastIndex = from;
+  let cut = -1;
+  for (let match = lineStart.exec(source); match; match = lineStart.exec(source)) {
+    if (match.index >= source.length - 1) break;
+    cut = match.index + 1;
+  }
+  return cut;
 }
 
 /** A fence line: the opening or closing line of a fenced code block. */
@@ -131,12 +144,9 @@ function codeCut(source: string, tokens: readonly Token[]): { at: number; fence:
     return null;
   }
   const start = source.length - last.raw.length;
-  let lineEnd = source.indexOf('\n', start + BLOCK_PART);
-  while (lineEnd !== -1 && FENCE_LINE.test(source.slice(lineEnd + 1, lineEnd + 8))) {
-    lineEnd = source.indexOf('\n', lineEnd + 1);
-  }
-  if (lineEnd === -1 || lineEnd >= source.length - 1) return null;
-  return { at: lineEnd + 1, fence: last.raw.slice(0, last.raw.indexOf('\n') + 1) };
+  // Any line break, except one before a fence line: the closing fence must stay with the code.
+  const at = lastBreakBefore(source, /\n(?! {0,3}(?:`{3,}|~{3,}))/g, start + BLOCK_PART);
+  return at === -1 ? null : { at, fence: last.raw.slice(0, last.raw.indexOf('\n') + 1) };
 }
 
 /**
@@ -152,9 +162,7 @@ function listCut(source: string, tokens: readonly Token[]): number {
   const [, indent = '', bullet = '', delimiter] = first;
   const marker = delimiter ? `\\d{1,9}\\${delimiter}` : `\\${bullet}`;
   const itemStart = new RegExp(`\n${indent}${marker}[ \t]`, 'g');
-  itemStart.lastIndex = source.length - last.raw.length + BLOCK_PART;
-  const match = itemStart.exec(source);
-  return match ? match.index + 1 : -1;
+  return lastBreakBefore(source, itemStart, source.length - last.raw.length + BLOCK_PART);
 }
 
 interface Cut {

@@ -27,31 +27,33 @@ export function MarkdownText({
   const document = parseIncrementally(documentRef.current, text, streaming);
   documentRef.current = document;
   const { open, stable } = document;
-  const lastStable = stable.at(-1);
+  // The open end goes in the last group, after the finished segments, and keeps its key
+  // when it is finished: its blocks then stay in the DOM instead of being built again.
+  const segments = open ? [...stable, open] : stable;
   const groups: Segment[][] = [];
-  for (let start = 0; start < stable.length; start += GROUP_SIZE) {
-    groups.push(stable.slice(start, start + GROUP_SIZE));
+  for (let start = 0; start < segments.length; start += GROUP_SIZE) {
+    groups.push(segments.slice(start, start + GROUP_SIZE));
   }
+  const lastGroup = groups.at(-1);
   return (
     <div data-slot="markdown" className={BLOCK_FLOW}>
-      {groups.map((segments) => (
+      {groups.map((group) => (
         <SegmentGroup
-          key={segments[0]?.key}
-          segments={segments}
+          key={group[0]?.key}
+          segments={group}
           options={options}
-          // With nothing open, the caret follows the last finished block.
-          tail={open === null && segments.at(-1) === lastStable ? tail : undefined}
+          // The caret follows the reply's last block.
+          tail={group === lastGroup ? tail : undefined}
         />
       ))}
-      {open && <SegmentView key={open.key} segment={open} options={options} tail={tail} />}
     </div>
   );
 }
 
 /**
- * Finished segments are wrapped this many at a time in a block of their own, a layout island:
- * each frame of a long reply then lays out a few dozen blocks at most, not every block the
- * reply has so far. Groups only grow at the end, so a finished block is never rendered anew.
+ * Segments are wrapped this many at a time in a block of their own, a layout island: each
+ * frame of a long reply then lays out a few dozen blocks at most, not every block the reply
+ * has so far. Groups only grow at the end, so a finished block is never rendered anew.
  */
 const GROUP_SIZE = 16;
 
