@@ -200,7 +200,7 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute:
  * When a message was sent: read by screen readers, shown on hover, while a control in the
  * message has focus, and for every message while the transcript has keyboard focus.
  */
-function Timestamp({ at }: { at: string }) {
+const Timestamp = memo(function Timestamp({ at }: { at: string }) {
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) return null;
   return (
@@ -212,7 +212,7 @@ function Timestamp({ at }: { at: string }) {
       {timeFormat.format(date)}
     </time>
   );
-}
+});
 
 /** Past this many characters a reply certainly spans the bubble's full width. */
 const LONG_REPLY = 400;
@@ -240,24 +240,30 @@ class PlainTextOnError extends Component<
 /** An assistant reply's text: markdown, plain text, or the host's renderer. */
 function ReplyText({ message, tail }: { message: AssistantMessage; tail: ReactNode }) {
   const { labels } = useChatUi();
+  // Direction controls could make text (a link's, say) read as something it is not.
+  const text = withoutDirectionControls(message.text);
   return (
-    <PlainTextOnError
-      text={withoutDirectionControls(message.text)}
-      opensInNewTab={labels.linkOpensInNewTab}
-    >
-      <ReplyTextAs message={message} tail={tail} />
+    <PlainTextOnError text={text} opensInNewTab={labels.linkOpensInNewTab}>
+      <ReplyTextAs message={message} text={text} tail={tail} />
     </PlainTextOnError>
   );
 }
 
-function ReplyTextAs({ message, tail }: { message: AssistantMessage; tail: ReactNode }) {
+function ReplyTextAs({
+  message,
+  text,
+  tail,
+}: {
+  message: AssistantMessage;
+  /** The reply's text without direction controls. */
+  text: string;
+  tail: ReactNode;
+}) {
   const { renderMarkdown, markdown, labels } = useChatUi();
   const streaming = message.status === 'streaming';
   if (typeof renderMarkdown === 'function') {
     return renderMarkdown(message.text, { message, streaming });
   }
-  // Direction controls could make text (a link's, say) read as something it is not.
-  const text = withoutDirectionControls(message.text);
   if (renderMarkdown) {
     return <MarkdownText text={text} streaming={streaming} options={markdown} tail={tail} />;
   }

@@ -105,12 +105,9 @@ function addFrameEvent(events: ChatEvent[], frame: ServerFrame, at: string): voi
   }
   const last = events.at(-1);
   if (last?.type === 'tokens-received' && last.messageId === frame.messageId) {
-    events[events.length - 1] = {
-      ...last,
-      text: last.text + frame.token,
-      count: last.count + 1,
-      at,
-    };
+    // Made in this batch and not dispatched yet: extended in place, not copied per token.
+    last.text += frame.token;
+    last.count++;
     return;
   }
   events.push({
