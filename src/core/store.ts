@@ -93,7 +93,6 @@ export const DEFAULT_ESCALATION_REASON = 'Need human assistance';
 /** The longest message a user may send, in characters, unless the host says otherwise. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 4_000;
 
-/** Creates the store for one chat widget. Each widget needs its own. */
 /**
  * Adds the event for a received frame to `events`; a token for the same reply as the event
  * before it joins that event, so a batch of tokens becomes one update of the reply.
@@ -119,6 +118,7 @@ function addFrameEvent(events: ChatEvent[], frame: ServerFrame, at: string): voi
   });
 }
 
+/** Creates the store for one chat widget. Each widget needs its own. */
 export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
   const now = options.now ?? (() => new Date());
   const createId = options.createId ?? (() => crypto.randomUUID());

@@ -163,6 +163,26 @@ describe('parseIncrementally', () => {
     expect(last?.raw).toBe('After.');
   });
 
+  it('never cuts a long code block before a closing fence that has only partly arrived', () => {
+    const lines = Array.from({ length: 60 }, (_, index) => `  const line${index} = ${index};`);
+    for (const indent of ['', '  ']) {
+      const body = ['```ts', ...lines].join('\n');
+      const text = `${body}\n${indent}\`\`\`\n\nAfter.`;
+      // Frames that end inside the closing fence: after its first backtick, after its second.
+      const cutAt = [body.length + 1 + indent.length + 1, body.length + 1 + indent.length + 2];
+      let document: MarkdownDocument | null = null;
+      for (const end of [...cutAt, text.length]) {
+        document = parseIncrementally(document, text.slice(0, end), true);
+      }
+      const final = allTokens(parseIncrementally(document, text, false));
+      const code = final.filter((token): token is Tokens.Code => token.type === 'code');
+      // However it was cut into parts, the code is all there, with no empty part at its end.
+      expect(code.map((token) => token.text).join('\n')).toBe(lines.join('\n'));
+      expect(code.every((token) => token.text !== '')).toBe(true);
+      expect(final.filter((token) => token.type !== 'space').at(-1)?.raw).toBe('After.');
+    }
+  });
+
   it('cuts a long list before one of its items, numbering going on', () => {
     const items = Array.from({ length: 200 }, (_, index) => `${index + 1}. item **${index}**`);
     const text = ['Steps:', '', ...items, '', 'Done.'].join('\n');

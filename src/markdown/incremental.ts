@@ -15,8 +15,10 @@
  *   line reads the same alone as inside the paragraph); an open fenced code block is cut at its
  *   last line break, and the rest is lexed after a copy of its fence line; an open list is cut
  *   before its last item. Parts are marked `continuesAbove`/`continuesBelow` so they are drawn
- *   flush, as one block. An emphasis that spans that very line break is the one thing this
- *   loses; it is a fair price for a reply of many kilobytes in one paragraph.
+ *   flush, as one block. What this loses is markup that spans the cut: an emphasis across
+ *   that very line break, or a setext underline (`===`) that would have made the whole
+ *   paragraph a heading and now heads only its last part. That is a fair price for a reply
+ *   of many kilobytes in one paragraph.
  *
  * Link reference definitions are carried forward, so `[text][ref]` works after its
  * `[ref]: url` line; a definition that comes later than its use is not applied backwards.
@@ -119,7 +121,7 @@ function paragraphCut(source: string, tokens: readonly Token[]): number {
  * After the last match of `lineStart` (a global pattern that matches a line break) from
  * `from` on that leaves something after it, or -1. Cutting at the last one rather than the
  * first leaves only the final lines open, so a frame that brought many lines lexes them once
- * instead of once per {@link BLOCK_PART}.
+ * or twice instead of once per {@link BLOCK_PART}.
  */
 function lastBreakBefore(source: string, lineStart: RegExp, from: number): number {
   lineStart.lastIndex = from;
@@ -144,8 +146,13 @@ function codeCut(source: string, tokens: readonly Token[]): { at: number; fence:
     return null;
   }
   const start = source.length - last.raw.length;
-  // Any line break, except one before a fence line: the closing fence must stay with the code.
-  const at = lastBreakBefore(source, /\n(?! {0,3}(?:`{3,}|~{3,}))/g, start + BLOCK_PART);
+  // A line break before a whole line that is not a fence line: the closing fence must stay
+  // with the code, and the last line, still arriving, may yet turn out to be one ("``").
+  const at = lastBreakBefore(
+    source,
+    /\n(?! {0,3}(?:`{3,}|~{3,}))(?=[^\n]*\n)/g,
+    start + BLOCK_PART,
+  );
   return at === -1 ? null : { at, fence: last.raw.slice(0, last.raw.indexOf('\n') + 1) };
 }
 
