@@ -31,6 +31,8 @@ export interface StreamResult {
   /** Main-thread layout and style recalculation time (CDP LayoutDuration + RecalcStyleDuration). */
   layoutStyleMs: number;
   longestTaskMs: number;
+  /** The longest task after the first 100 ms (after the first render of the reply). */
+  longestLaterTaskMs: number;
   /** JS heap in use at the end of the stream. */
   heapMB: number;
   /** Heap at the end minus heap after a full GC just before the stream, garbage included. */
@@ -181,7 +183,9 @@ async function streamOnce(page: Page, spec: StreamSpec): Promise<StreamResult> {
   await page.evaluate((s) => window.chatwireBench.prepareStream(s), spec);
   await cdp.send('HeapProfiler.collectGarbage');
   const before = await metricsOf(cdp);
-  const { wallMs, longestTaskMs } = await page.evaluate(() => window.chatwireBench.runStream());
+  const { wallMs, longestTaskMs, longestLaterTaskMs } = await page.evaluate(() =>
+    window.chatwireBench.runStream(),
+  );
   const after = await metricsOf(cdp);
   await cdp.detach();
   const grew = (name: string) => (after.get(name) ?? Number.NaN) - (before.get(name) ?? Number.NaN);
@@ -192,6 +196,7 @@ async function streamOnce(page: Page, spec: StreamSpec): Promise<StreamResult> {
     scriptingMs: grew('ScriptDuration') * 1_000,
     layoutStyleMs: (grew('LayoutDuration') + grew('RecalcStyleDuration')) * 1_000,
     longestTaskMs,
+    longestLaterTaskMs,
     heapMB: heap / MB,
     heapGrowthMB: grew('JSHeapUsedSize') / MB,
   };

@@ -26,6 +26,12 @@ export interface StreamPageResult {
   /** From the first token being posted to the full text being in the DOM. */
   wallMs: number;
   longestTaskMs: number;
+  /**
+   * The longest task starting 100 ms or more after the first token: leaves out the first
+   * render of a reply on a freshly loaded page, when much of the code runs (and is compiled)
+   * for the first time.
+   */
+  longestLaterTaskMs: number;
 }
 
 /** Who renders the long transcript. */

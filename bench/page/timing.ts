@@ -43,11 +43,17 @@ export function afterPaint(): Promise<void> {
   });
 }
 
-/** Starts recording long tasks; the returned function stops and gives the longest, in ms. */
-export function watchLongTasks(): () => number {
+/**
+ * Starts recording long tasks; the returned function stops and gives the longest, in ms.
+ * Tasks that start in the first `skipFirstMs` are left out.
+ */
+export function watchLongTasks(skipFirstMs = 0): () => number {
+  const from = performance.now() + skipFirstMs;
   let longest = 0;
   const record = (entries: PerformanceEntryList) => {
-    for (const entry of entries) longest = Math.max(longest, entry.duration);
+    for (const entry of entries) {
+      if (entry.startTime >= from) longest = Math.max(longest, entry.duration);
+    }
   };
   const observer = new PerformanceObserver((list) => record(list.getEntries()));
   observer.observe({ type: 'longtask', buffered: false });

@@ -19,9 +19,6 @@ export function ConversationMenu() {
   const menuId = useId();
   const buttonId = useId();
 
-  const items = () => [
-    ...(menuRef.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? []),
-  ];
   const close = (returnFocus: boolean) => {
     setOpen(false);
     if (returnFocus) buttonRef.current?.focus();
@@ -55,7 +52,7 @@ export function ConversationMenu() {
   };
 
   const onMenuKeyDown = (event: KeyboardEvent) => {
-    const all = items();
+    const all = itemsOf(menuRef.current);
     const index = all.indexOf(document.activeElement as HTMLElement);
     const focusAt = (at: number) => all[(at + all.length) % all.length]?.focus();
     switch (event.key) {
