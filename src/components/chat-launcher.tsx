@@ -33,7 +33,6 @@ export function ChatLauncher({
 }: ChatLauncherProps) {
   const [isOpen, setIsOpen] = useState(defaultOpen);
   const dialogRef = useRef<HTMLDialogElement>(null);
-  const buttonRef = useRef<HTMLButtonElement>(null);
   const panelId = useId();
   const unread = useUnreadReplies(isOpen);
   const { labels } = useChatUi();
@@ -55,7 +54,6 @@ export function ChatLauncher({
       data-state={isOpen ? 'open' : 'closed'}
     >
       <button
-        ref={buttonRef}
         type="button"
         data-slot="launcher"
         aria-haspopup="dialog"
