@@ -27,7 +27,7 @@ import { getDefaults, Lexer, type Links, type Token, type Tokens } from 'marked'
 import { closeOpenInline } from './complete-inline.ts';
 
 /** Markdown as chat replies are written: GitHub-flavoured, a line break is a line break. */
-const LEXER_OPTIONS = { ...getDefaults(), gfm: true, breaks: true };
+export const LEXER_OPTIONS = { ...getDefaults(), gfm: true, breaks: true };
 
 /** An open paragraph or fenced code block longer than this is cut at a line break into parts. */
 export const BLOCK_PART = 1_024;

@@ -2,10 +2,9 @@
  * The words of a markdown reply without its markup, as a screen reader should say them:
  * `**bold**` is read as "bold", a link as its text, a table row by row.
  */
-import { getDefaults, Lexer, type MarkedToken, type Token } from 'marked';
+import { Lexer, type MarkedToken, type Token } from 'marked';
 import { decodeEntities } from './entities.ts';
-
-const LEXER_OPTIONS = { ...getDefaults(), gfm: true, breaks: true };
+import { LEXER_OPTIONS } from './incremental.ts';
 
 function textOf(token: MarkedToken): string {
   switch (token.type) {
@@ -47,7 +46,8 @@ function textOf(token: MarkedToken): string {
   }
 }
 
-const inlineText = (tokens: readonly Token[]) =>
+/** The words of inline tokens: an image's alternative text, a link's text. */
+export const inlineText = (tokens: readonly Token[]): string =>
   tokens.map((token) => textOf(token as MarkedToken)).join('');
 
 const blockText = (tokens: readonly Token[]) =>

@@ -6,6 +6,7 @@
 import type { MarkedToken, Token, Tokens } from 'marked';
 import type { ReactNode } from 'react';
 import { decodeEntities } from './entities.ts';
+import { inlineText } from './plain-text-of.ts';
 import { type ImagePolicy, safeImageUrl, safeLinkUrl } from './safe-url.ts';
 
 /** What rendering markdown needs from the widget. */
@@ -435,21 +436,8 @@ export function ExternalLink({
   );
 }
 
-/** The plain text of inline tokens, for an image's alternative text. */
-function plainText(tokens: readonly Token[]): string {
-  return tokens
-    .map((token) =>
-      'tokens' in token && token.tokens
-        ? plainText(token.tokens)
-        : 'text' in token
-          ? decodeEntities(String(token.text))
-          : '',
-    )
-    .join('');
-}
-
 function Image({ token, options }: { token: Tokens.Image; options: MarkdownOptions }) {
-  const alt = plainText(token.tokens);
+  const alt = inlineText(token.tokens);
   const src = safeImageUrl(token.href, options.allowImage);
   if (src) {
     return (
