@@ -70,7 +70,7 @@ export default defineConfig({
         test: {
           name: 'core',
           environment: 'node',
-          include: ['src/core/**/*.test.ts', 'src/markdown/**/*.test.ts', 'src/react/**/*.test.ts'],
+          include: ['src/core/**/*.test.ts', 'src/markdown/**/*.test.ts'],
           // Property tests run thousands of cases; on a loaded 2-core CI box that takes a while.
           testTimeout: 30_000,
         },
