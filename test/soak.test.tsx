@@ -232,6 +232,14 @@ it(
     };
     await eventually(async () => settled() && (await tally()).lost.length === 0, 30_000);
     const { delivered, duplicated, failed, lost, timesReceived } = await tally();
+    // Where a lost message stands on screen, so a failure says whether the widget never took
+    // it in, still holds it as sent, or lost track of it.
+    const lostWhere = lost.map((text) => {
+      const shown = [...screen.container.querySelectorAll('[data-role="user"]')].find((message) =>
+        message.textContent?.includes(text),
+      );
+      return `${text}: ${shown ? `shown as ${shown.getAttribute('data-status')}` : 'not on screen'}`;
+    });
     const failedButDelivered = failed.filter((text) => timesReceived.has(text));
     const mostSockets = sockets.mostLiveAtOnce();
     const streamingLeft = screen.container.querySelectorAll('[data-status="streaming"]').length;
@@ -264,7 +272,7 @@ it(
 
     expect(restarts).toBeGreaterThan(0);
     expect(duplicated).toEqual([]);
-    expect(lost).toEqual([]);
+    expect(lostWhere).toEqual([]);
     expect(streamingLeft).toBe(0);
     expect(mostSockets).toBeLessThanOrEqual(1);
     expect(timersLeft).toBe(0);

@@ -463,7 +463,7 @@ function Image({ token, options }: { token: Tokens.Image; options: MarkdownOptio
         href,
         title: token.title,
         text,
-        tokens: [{ type: 'text', raw: text, text }],
+        tokens: [{ type: 'escape', raw: text, text }],
       }}
       options={options}
     />
