@@ -11,7 +11,9 @@
  * chatwire 13–26×, per token 8,000 / 2,000 0.5–1.0×, markdown / plain 1.5–4.0×. Each still
  * fails on a change of kind: per-token rendering makes chatwire about as slow as the naive
  * widget (20× the floor), and a quadratic reply renders ~3× slower per token at four times the
- * length.
+ * length. Each stream is measured after a short warm-up reply (see `firstReply` in
+ * page/api.ts), which lowers chatwire's ratios further: it takes the compiling of chatwire's
+ * code out of what is timed, and the floor has almost no code to compile.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Bench, type StreamSpec, startBench } from './harness.ts';

@@ -19,6 +19,12 @@ export interface StreamSpec {
   renderMarkdown?: boolean;
   /** floor only: false leaves the view unscrolled, so text past its height is not painted. */
   scroll?: boolean;
+  /**
+   * Measure the first reply on a freshly loaded page, when the implementation's code runs
+   * (and is compiled) for the first time. Unset, a short reply of the same kind is streamed
+   * through the same implementation first, as before every reply but a session's first.
+   */
+  firstReply?: boolean;
 }
 
 /** What the page itself measures of one stream; the harness adds CDP metrics. */
