@@ -111,6 +111,15 @@ describe('parseIncrementally', () => {
     expect(steps.at(-1)?.stable.length).toBeGreaterThan(100);
   });
 
+  it('leaves two blocks open, not all it brought, when a chunk ends inside a first line', () => {
+    const blocks = Array.from({ length: 20 }, (_, index) => `Paragraph ${index} is here.`);
+    const text = `${blocks.join('\n\n')}\n\n2`;
+    const document = parseIncrementally(null, text, true);
+    // The last paragraph stays open with the `2` that may yet become a list item after it.
+    expect(text.slice(document.stableEnd)).toBe('Paragraph 19 is here.\n\n2');
+    expect(allTokens(document)).toEqual([...lexWhole(text)]);
+  });
+
   it('cuts a long paragraph into parts at line breaks, later parts marked as continuing it', () => {
     const text = 'the widget streams tokens quickly, and keeps up.\nChat wire '.repeat(400);
     const steps = stream(text, [4, 9]);

@@ -95,15 +95,23 @@ const normaliseLineEnds = (text: string) => text.replace(/\r\n?/g, '\n');
 const rawLength = (tokens: readonly Token[]) =>
   tokens.reduce((total, token) => total + token.raw.length, 0);
 
+/** The last token before `index` that is not a blank line, or -1. */
+function blockBefore(tokens: readonly Token[], index: number): number {
+  let block = index - 1;
+  while (block >= 0 && tokens[block]?.type === 'space') block--;
+  return block;
+}
+
 /** How many leading tokens the blank-line rule makes stable. */
 function stableTokenCount(tokens: readonly Token[]): number {
-  let lastBlock = tokens.length - 1;
-  while (lastBlock >= 0 && tokens[lastBlock]?.type === 'space') lastBlock--;
+  let lastWhole = blockBefore(tokens, tokens.length);
   // Until the last block's first line is complete, what it is stays open: `2` may yet become
-  // `2. item`, which would continue a list before the blank line.
-  const lastBlockText = tokens.slice(lastBlock).map((token) => token.raw);
-  if (!lastBlockText.join('').includes('\n')) return 0;
-  for (let index = lastBlock - 1; index >= 0; index--) {
+  // `2. item`, which would continue a list before the blank line. The block before it has a
+  // whole first line (text follows it), so the rule applies from there instead: a frame that
+  // ends mid-line leaves two blocks open, not every block it brought.
+  const lastBlockText = tokens.slice(lastWhole).map((token) => token.raw);
+  if (!lastBlockText.join('').includes('\n')) lastWhole = blockBefore(tokens, lastWhole);
+  for (let index = lastWhole - 1; index >= 0; index--) {
     if (tokens[index]?.type === 'space') return index + 1;
   }
   return 0;
