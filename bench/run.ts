@@ -40,6 +40,7 @@ const STREAMS: StreamSpec[] = [
   stream('floor', 'plain', 20_000),
   stream('chatwire', 'plain', 20_000),
   stream('floor', 'markdown', 5_000),
+  stream('dom-floor', 'markdown', 5_000),
   stream('chatwire', 'markdown', 5_000),
   stream('chatwire', 'markdown', 5_000, { renderMarkdown: false }),
   stream('naive', 'markdown', 5_000),
@@ -266,6 +267,17 @@ function printContext(streams: Map<string, StreamResult>): void {
       wall('plain 5,000 chatwire') / wall('plain 5,000 react-floor'),
     ],
   ].map(([what, ratio]) => [String(what), `${Number(ratio).toFixed(2)}×`]);
+  // The least the markdown reply's DOM costs to build, next to chatwire's markdown and plain.
+  rows.push(
+    [
+      'markdown 5,000: chatwire / DOM floor',
+      `${(wall('markdown 5,000 chatwire') / wall('markdown 5,000 dom-floor')).toFixed(2)}×`,
+    ],
+    [
+      'markdown 5,000: DOM floor / chatwire plain',
+      `${(wall('markdown 5,000 dom-floor') / wall('plain 5,000 chatwire')).toFixed(2)}×`,
+    ],
+  );
   // The first reply on a fresh page runs chatwire's code for the first time.
   const firstPlain = wall('plain 5,000 chatwire (first reply)');
   const firstMarkdown = streams.get('markdown 5,000 chatwire (first reply)');

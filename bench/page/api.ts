@@ -5,7 +5,7 @@
  */
 
 /** Who renders the streamed reply. */
-export type Implementation = 'floor' | 'react-floor' | 'naive' | 'chatwire';
+export type Implementation = 'floor' | 'dom-floor' | 'react-floor' | 'naive' | 'chatwire';
 
 /** The kind of text streamed: prose with line breaks, or markdown with every common block. */
 export type TextKind = 'plain' | 'markdown';

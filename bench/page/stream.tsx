@@ -6,6 +6,10 @@
  *
  * - floor: raw DOM, text appended and scrolled into view once per animation frame; nothing
  *   can be much faster. Also measured without the scroll, as a stricter floor.
+ * - dom-floor: the elements chatwire's markdown ends up as, with its styles, each top-level
+ *   block appended as HTML once its last token has arrived, once per animation frame: what
+ *   building a markdown reply's DOM costs at the least, with nothing parsed or re-rendered
+ *   while the reply streams.
  * - react-floor: the least a React component can do: one state update per animation frame
  *   with the text so far, shown as plain text and scrolled to the bottom. What React's own
  *   render and commit cost, with no store, markdown or chat UI.
@@ -15,7 +19,13 @@
  */
 import { ChatPanel } from 'chatwire';
 import { ChatStoreProvider, createChatStore } from 'chatwire/headless';
+import { Lexer } from 'marked';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { DEFAULT_LABELS } from '../../src/components/labels.ts';
+import { markdownOptionsFor } from '../../src/components/ui-context.tsx';
+import { LEXER_OPTIONS } from '../../src/markdown/incremental.ts';
+import { BLOCK_FLOW, renderBlocks } from '../../src/markdown/render.tsx';
 import { createFrameInbox } from '../../src/react/frame-inbox.ts';
 import type { StreamPageResult, StreamSpec } from './api.ts';
 import { clearRoot, container, render } from './root.ts';
@@ -77,6 +87,66 @@ function mountFloor(expectedLength: number, scroll: boolean): Receiver {
     },
     // A running count, so checking costs the floor nothing.
     isDone: () => appended >= expectedLength,
+  };
+}
+
+/** A top-level markdown block as HTML, and how many tokens must arrive before it is whole. */
+interface FinishedBlock {
+  tokensNeeded: number;
+  html: string;
+}
+
+/** The reply's top-level blocks, each rendered once by chatwire's own markdown renderer. */
+function finishedBlocksOf(tokens: readonly string[]): FinishedBlock[] {
+  const options = markdownOptionsFor(DEFAULT_LABELS);
+  const blocks = new Lexer(LEXER_OPTIONS).lex(tokens.join(''));
+  const blockEnds: FinishedBlock[] = [];
+  let textEnd = 0;
+  let tokensNeeded = 0;
+  let received = 0;
+  for (const block of blocks) {
+    textEnd += block.raw.length;
+    while (received < textEnd && tokensNeeded < tokens.length) {
+      received += tokens[tokensNeeded++]?.length ?? 0;
+    }
+    blockEnds.push({
+      tokensNeeded,
+      html: renderToStaticMarkup(renderBlocks([block], options)),
+    });
+  }
+  return blockEnds;
+}
+
+/**
+ * chatwire's finished markdown DOM, inside chatwire's styles, appended a block at a time once
+ * per animation frame and scrolled to the bottom: no parsing and no React while it streams.
+ */
+function mountDomFloor(tokens: readonly string[]): Receiver {
+  const blocks = finishedBlocksOf(tokens);
+  clearRoot();
+  container().innerHTML = `<div data-chatwire style="height:600px;overflow-y:auto"><div data-slot="markdown" class="${BLOCK_FLOW}"></div></div>`;
+  const scroller = container().firstElementChild as HTMLElement;
+  const target = scroller.firstElementChild as HTMLElement;
+  let received = 0;
+  let appended = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    let html = '';
+    while (appended < blocks.length && (blocks[appended]?.tokensNeeded ?? 0) <= received) {
+      html += blocks[appended++]?.html ?? '';
+    }
+    target.insertAdjacentHTML('beforeend', html);
+    scroller.scrollTop = scroller.scrollHeight;
+  };
+  return {
+    onFrame: (data) => {
+      if (tokenOf(data) === null) return;
+      received++;
+      if (!scheduled) requestAnimationFrame(flush);
+      scheduled = true;
+    },
+    isDone: () => appended >= blocks.length,
   };
 }
 
@@ -161,10 +231,13 @@ function mountChatwire(renderMarkdown: boolean | undefined): Receiver {
   };
 }
 
-function mount(spec: StreamSpec, expectedLength: number): Receiver {
+function mount(spec: StreamSpec, tokens: readonly string[]): Receiver {
+  const expectedLength = tokens.join('').length;
   switch (spec.implementation) {
     case 'floor':
       return mountFloor(expectedLength, spec.scroll !== false);
+    case 'dom-floor':
+      return mountDomFloor(tokens);
     case 'react-floor':
       return mountReactBaseline(ReactFloorChat, expectedLength);
     case 'naive':
@@ -187,7 +260,7 @@ const WARM_UP_TOKENS = 300;
 
 async function streamWarmUpReply(spec: StreamSpec): Promise<void> {
   const tokens = makeTokens(spec.text, WARM_UP_TOKENS);
-  const receiver = mount(spec, tokens.join('').length);
+  const receiver = mount(spec, tokens);
   await nextFrame();
   deliver(framesOf(tokens), receiver.onFrame);
   await waitFor(receiver.isDone);
@@ -199,7 +272,7 @@ const FIRST_RENDER_MS = 100;
 export async function prepareStream(spec: StreamSpec): Promise<void> {
   if (!spec.firstReply) await streamWarmUpReply(spec);
   const tokens = makeTokens(spec.text, spec.tokens);
-  const receiver = mount(spec, tokens.join('').length);
+  const receiver = mount(spec, tokens);
   prepared = { frames: framesOf(tokens), receiver };
   // Two frames: React has committed the empty panel and the browser has painted it.
   await nextFrame();
