@@ -19,24 +19,13 @@
  */
 import { ChatPanel } from 'chatwire';
 import { ChatStoreProvider, createChatStore } from 'chatwire/headless';
-import { Lexer } from 'marked';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { DEFAULT_LABELS } from '../../src/components/labels.ts';
-import { markdownOptionsFor } from '../../src/components/ui-context.tsx';
-import { LEXER_OPTIONS } from '../../src/markdown/incremental.ts';
-import { BLOCK_FLOW, renderBlocks } from '../../src/markdown/render.tsx';
 import { createFrameInbox } from '../../src/react/frame-inbox.ts';
 import type { StreamPageResult, StreamSpec } from './api.ts';
+import { type Receiver, tokenOf } from './receiver.ts';
 import { clearRoot, container, render } from './root.ts';
 import { makeTokens } from './text.ts';
 import { deliver, nextFrame, waitFor, watchLongTasks } from './timing.ts';
-
-/** A mounted implementation: where frames go, and how it says the whole reply is shown. */
-interface Receiver {
-  onFrame: (data: string) => void;
-  isDone: () => boolean;
-}
 
 const timestamp = '2026-01-01T00:00:00.000Z';
 const frameOf = (payload: object) => JSON.stringify({ ...payload, timestamp });
@@ -48,11 +37,6 @@ function framesOf(tokens: readonly string[]): string[] {
     frameOf({ type: 'stream-end', messageId: 'bench' }),
   ];
 }
-
-const tokenOf = (data: string): string | null => {
-  const frame = JSON.parse(data) as { type: string; token?: string };
-  return frame.type === 'stream-token' ? (frame.token ?? '') : null;
-};
 
 /**
  * Raw DOM: the text appended once per animation frame and, unless `scroll` is false, the
@@ -87,66 +71,6 @@ function mountFloor(expectedLength: number, scroll: boolean): Receiver {
     },
     // A running count, so checking costs the floor nothing.
     isDone: () => appended >= expectedLength,
-  };
-}
-
-/** A top-level markdown block as HTML, and how many tokens must arrive before it is whole. */
-interface FinishedBlock {
-  tokensNeeded: number;
-  html: string;
-}
-
-/** The reply's top-level blocks, each rendered once by chatwire's own markdown renderer. */
-function finishedBlocksOf(tokens: readonly string[]): FinishedBlock[] {
-  const options = markdownOptionsFor(DEFAULT_LABELS);
-  const blocks = new Lexer(LEXER_OPTIONS).lex(tokens.join(''));
-  const blockEnds: FinishedBlock[] = [];
-  let textEnd = 0;
-  let tokensNeeded = 0;
-  let received = 0;
-  for (const block of blocks) {
-    textEnd += block.raw.length;
-    while (received < textEnd && tokensNeeded < tokens.length) {
-      received += tokens[tokensNeeded++]?.length ?? 0;
-    }
-    blockEnds.push({
-      tokensNeeded,
-      html: renderToStaticMarkup(renderBlocks([block], options)),
-    });
-  }
-  return blockEnds;
-}
-
-/**
- * chatwire's finished markdown DOM, inside chatwire's styles, appended a block at a time once
- * per animation frame and scrolled to the bottom: no parsing and no React while it streams.
- */
-function mountDomFloor(tokens: readonly string[]): Receiver {
-  const blocks = finishedBlocksOf(tokens);
-  clearRoot();
-  container().innerHTML = `<div data-chatwire style="height:600px;overflow-y:auto"><div data-slot="markdown" class="${BLOCK_FLOW}"></div></div>`;
-  const scroller = container().firstElementChild as HTMLElement;
-  const target = scroller.firstElementChild as HTMLElement;
-  let received = 0;
-  let appended = 0;
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    let html = '';
-    while (appended < blocks.length && (blocks[appended]?.tokensNeeded ?? 0) <= received) {
-      html += blocks[appended++]?.html ?? '';
-    }
-    target.insertAdjacentHTML('beforeend', html);
-    scroller.scrollTop = scroller.scrollHeight;
-  };
-  return {
-    onFrame: (data) => {
-      if (tokenOf(data) === null) return;
-      received++;
-      if (!scheduled) requestAnimationFrame(flush);
-      scheduled = true;
-    },
-    isDone: () => appended >= blocks.length,
   };
 }
 
@@ -237,7 +161,8 @@ function mount(spec: StreamSpec, tokens: readonly string[]): Receiver {
     case 'floor':
       return mountFloor(expectedLength, spec.scroll !== false);
     case 'dom-floor':
-      return mountDomFloor(tokens);
+      if (!domFloor) throw new Error('prepareStream() loads the DOM floor before mounting it.');
+      return domFloor.mountDomFloor(tokens);
     case 'react-floor':
       return mountReactBaseline(ReactFloorChat, expectedLength);
     case 'naive':
@@ -250,6 +175,9 @@ function mount(spec: StreamSpec, tokens: readonly string[]): Receiver {
 }
 
 let prepared: { frames: string[]; receiver: Receiver } | null = null;
+
+/** Loaded only when measured: it brings react-dom/server, which nothing else here needs. */
+let domFloor: typeof import('./dom-floor.tsx') | null = null;
 
 /**
  * Tokens in the reply streamed before the measured one: enough to run every code path the
@@ -270,6 +198,7 @@ async function streamWarmUpReply(spec: StreamSpec): Promise<void> {
 const FIRST_RENDER_MS = 100;
 
 export async function prepareStream(spec: StreamSpec): Promise<void> {
+  if (spec.implementation === 'dom-floor') domFloor ??= await import('./dom-floor.tsx');
   if (!spec.firstReply) await streamWarmUpReply(spec);
   const tokens = makeTokens(spec.text, spec.tokens);
   const receiver = mount(spec, tokens);
