@@ -120,6 +120,20 @@ describe('parseIncrementally', () => {
     expect(allTokens(document)).toEqual([...lexWhole(text)]);
   });
 
+  it('keeps blocks open while a link definition they may use is still arriving', () => {
+    // The first frame ends inside a definition's URL, then inside its title's line.
+    for (const [partial, whole] of [
+      [
+        'See [the docs][1].\n\nHope that helps.\n\n[1]: https://',
+        'See [the docs][1].\n\nHope that helps.\n\n[1]: https://example.com/docs\n',
+      ],
+      ['see [x][r]\n\n[r]: /u\n"', 'see [x][r]\n\n[r]: /u\n"t"\n'],
+    ] as const) {
+      const streamed = parseIncrementally(parseIncrementally(null, partial, true), whole, true);
+      expect(allTokens(streamed)).toEqual([...lexWhole(whole)]);
+    }
+  });
+
   it('cuts a long paragraph into parts at line breaks, later parts marked as continuing it', () => {
     const text = 'the widget streams tokens quickly, and keeps up.\nChat wire '.repeat(400);
     const steps = stream(text, [4, 9]);

@@ -5,11 +5,11 @@
  *
  * A segment is stable, and never lexed again, once the text after it shows that it cannot
  * change:
- * - Blank-line rule: once the first line of the last block is complete, every block before
- *   the last blank line that precedes it is finished. A blank line followed by a whole line of
- *   another block ends a paragraph, a table, a block quote or a heading for good, and a list
- *   that went on would have been lexed as one token with that line, leaving no blank line
- *   between them.
+ * - Blank-line rule: every block before the last blank line that precedes a block with a
+ *   whole first line is finished. A blank line followed by a whole line of another block ends
+ *   a paragraph, a table, a block quote or a heading for good, and a list that went on would
+ *   have been lexed as one token with that line, leaving no blank line between them. That
+ *   block is the last one once its first line is complete, and the one before it until then.
  * - Long-block rules: an open paragraph longer than {@link BLOCK_PART} characters is cut at
  *   the last line break (at least that far in) before a line that starts with a letter (such a
  *   line reads the same alone as inside the paragraph); an open fenced code block is cut at its
@@ -102,15 +102,20 @@ function blockBefore(tokens: readonly Token[], index: number): number {
   return block;
 }
 
-/** How many leading tokens the blank-line rule makes stable. */
-function stableTokenCount(tokens: readonly Token[]): number {
+/** How many leading tokens of `source`'s `tokens` the blank-line rule makes stable. */
+function stableTokenCount(tokens: readonly Token[], source: string): number {
   let lastWhole = blockBefore(tokens, tokens.length);
   // Until the last block's first line is complete, what it is stays open: `2` may yet become
   // `2. item`, which would continue a list before the blank line. The block before it has a
   // whole first line (text follows it), so the rule applies from there instead: a frame that
   // ends mid-line leaves two blocks open, not every block it brought.
   const lastBlockText = tokens.slice(lastWhole).map((token) => token.raw);
-  if (!lastBlockText.join('').includes('\n')) lastWhole = blockBefore(tokens, lastWhole);
+  if (!lastBlockText.join('').includes('\n')) {
+    // Except near a link reference definition: one still arriving (`[1]: https://`, or its
+    // title on the line after) would be applied, cut short, to the blocks made stable here.
+    if (source.includes(']:')) return 0;
+    lastWhole = blockBefore(tokens, lastWhole);
+  }
   for (let index = lastWhole - 1; index >= 0; index--) {
     if (tokens[index]?.type === 'space') return index + 1;
   }
@@ -203,7 +208,7 @@ function nextCut(
   const tokens = lex(source, links);
   // A guard against a lexer that drops characters: offsets must add up, or nothing is stable.
   if (rawLength(tokens) !== source.length) return { cut: null, tokens };
-  const count = stableTokenCount(tokens);
+  const count = stableTokenCount(tokens, source);
   const stable = tokens.slice(0, count);
   const stableLength = rawLength(stable) - carry.length;
   if (count > 0 && stableLength > 0) {
