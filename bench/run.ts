@@ -58,13 +58,14 @@ const HISTORIES: HistorySpec[] = (['chatwire', 'naive'] as const).map((implement
 
 const scenarioOf = (spec: StreamSpec) => `${spec.text} ${spec.tokens.toLocaleString('en')}`;
 const labelOf = (spec: StreamSpec) =>
-  spec.renderMarkdown === false
-    ? `${spec.implementation} (md off)`
-    : spec.scroll === false
-      ? `${spec.implementation} (no scroll)`
-      : spec.firstReply
-        ? `${spec.implementation} (first reply)`
-        : spec.implementation;
+  [
+    spec.implementation,
+    spec.renderMarkdown === false ? '(md off)' : '',
+    spec.scroll === false ? '(no scroll)' : '',
+    spec.firstReply ? '(first reply)' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 const keyOf = (spec: StreamSpec) => `${scenarioOf(spec)} ${labelOf(spec)}`;
 
 async function measureAll(bench: Bench) {
@@ -229,6 +230,9 @@ function goalsOf(
 
 function printGoals(goals: Goal[]): void {
   console.log('\nRatios and goals (medians of the same run)\n');
+  console.log(
+    "  Streams are timed after a short warm-up reply; the first reply on a fresh page, when\n  chatwire's code is compiled as it runs, is under 'For context'.\n",
+  );
   const width = Math.max(...goals.map((goal) => goal.what.length));
   for (const goal of goals) {
     const value = `${goal.value.toFixed(goal.unit === '×' ? 2 : 0)}${goal.unit}`;

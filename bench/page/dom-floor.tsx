@@ -9,6 +9,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { DEFAULT_LABELS } from '../../src/components/labels.ts';
 import { markdownOptionsFor } from '../../src/components/ui-context.tsx';
 import { LEXER_OPTIONS } from '../../src/markdown/incremental.ts';
+import { GROUP_CLASS, GROUP_SIZE } from '../../src/markdown/markdown-text.tsx';
 import { BLOCK_FLOW, renderBlocks } from '../../src/markdown/render.tsx';
 import { type Receiver, tokenOf } from './receiver.ts';
 import { clearRoot, container } from './root.ts';
@@ -22,44 +23,56 @@ interface FinishedBlock {
 /** The reply's top-level blocks, each rendered once by chatwire's own markdown renderer. */
 function finishedBlocksOf(tokens: readonly string[]): FinishedBlock[] {
   const options = markdownOptionsFor(DEFAULT_LABELS);
-  const blocks = new Lexer(LEXER_OPTIONS).lex(tokens.join(''));
-  const blockEnds: FinishedBlock[] = [];
+  const lexed = new Lexer(LEXER_OPTIONS).lex(tokens.join(''));
+  const blocks: FinishedBlock[] = [];
   let textEnd = 0;
   let tokensNeeded = 0;
   let received = 0;
-  for (const block of blocks) {
+  for (const block of lexed) {
     textEnd += block.raw.length;
     while (received < textEnd && tokensNeeded < tokens.length) {
       received += tokens[tokensNeeded++]?.length ?? 0;
     }
-    blockEnds.push({
-      tokensNeeded,
-      html: renderToStaticMarkup(renderBlocks([block], options)),
-    });
+    blocks.push({ tokensNeeded, html: renderToStaticMarkup(renderBlocks([block], options)) });
   }
-  return blockEnds;
+  // Whatever the lexer's offsets say, the reply is not shown in full before its last token.
+  const last = blocks.at(-1);
+  if (last) last.tokensNeeded = tokens.length;
+  return blocks;
 }
 
 /**
  * chatwire's finished markdown DOM, inside chatwire's styles, appended a block at a time once
  * per animation frame and scrolled to the bottom: no parsing and no React while it streams.
+ * Blocks go in groups of GROUP_SIZE with the same layout containment as chatwire's (whose
+ * groups hold segments, often of several blocks each, so these groups are if anything
+ * smaller and cheaper to lay out).
  */
 export function mountDomFloor(tokens: readonly string[]): Receiver {
   const blocks = finishedBlocksOf(tokens);
   clearRoot();
   container().innerHTML = `<div data-chatwire style="height:600px;overflow-y:auto"><div data-slot="markdown" class="${BLOCK_FLOW}"></div></div>`;
   const scroller = container().firstElementChild as HTMLElement;
-  const target = scroller.firstElementChild as HTMLElement;
+  const markdown = scroller.firstElementChild as HTMLElement;
+  let group: HTMLElement | null = null;
   let received = 0;
   let appended = 0;
   let scheduled = false;
+  const append = (html: string) => {
+    if (!group || appended % GROUP_SIZE === 0) {
+      group = document.createElement('div');
+      group.dataset.slot = 'markdown-group';
+      group.className = GROUP_CLASS;
+      markdown.append(group);
+    }
+    group.insertAdjacentHTML('beforeend', html);
+    appended++;
+  };
   const flush = () => {
     scheduled = false;
-    let html = '';
     while (appended < blocks.length && (blocks[appended]?.tokensNeeded ?? 0) <= received) {
-      html += blocks[appended++]?.html ?? '';
+      append(blocks[appended]?.html ?? '');
     }
-    target.insertAdjacentHTML('beforeend', html);
     scroller.scrollTop = scroller.scrollHeight;
   };
   return {

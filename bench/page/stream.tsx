@@ -1,8 +1,9 @@
 /**
- * Three ways to show one streamed reply, fed the same event pattern (one message event per
- * token, as a WebSocket delivers them), measured from the first token to the full text being
- * in the DOM. Each is measured on a page that has already shown one short reply through the
- * same implementation, unless the spec asks for the first reply (see `firstReply`).
+ * Ways to show one streamed reply, fed the same event pattern (one message event per token,
+ * as a WebSocket delivers them), measured from the first token to the full text being in the
+ * DOM. Each is measured on a page where the same implementation has already streamed one short
+ * reply (then been unmounted, so the measured one starts in an empty view), unless the spec
+ * asks for the first reply (see `firstReply`).
  *
  * - floor: raw DOM, text appended and scrolled into view once per animation frame; nothing
  *   can be much faster. Also measured without the scroll, as a stricter floor.

@@ -55,7 +55,10 @@ export function MarkdownText({
  * frame of a long reply then lays out a few dozen blocks at most, not every block the reply
  * has so far. Groups only grow at the end, so a finished block is never rendered anew.
  */
-const GROUP_SIZE = 16;
+export const GROUP_SIZE = 16;
+
+/** A group's classes: the blocks' rhythm, and layout containment that makes it an island. */
+export const GROUP_CLASS = `${BLOCK_FLOW} cw:[contain:layout_style]`;
 
 const sameSegments = (
   previous: { segments: readonly Segment[]; options: MarkdownOptions; tail: ReactNode },
@@ -79,7 +82,7 @@ const SegmentGroup = memo(function SegmentGroup({
     <div
       data-slot="markdown-group"
       data-continued={segments[0]?.continuesAbove || undefined}
-      className={`${BLOCK_FLOW} cw:[contain:layout_style]`}
+      className={GROUP_CLASS}
     >
       {segments.map((segment) => (
         <SegmentView
