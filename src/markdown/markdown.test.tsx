@@ -70,6 +70,8 @@ describe('markdown replies', () => {
     expect(link.target).toBe('_blank');
     expect(link.rel.split(' ')).toEqual(expect.arrayContaining(['noopener', 'noreferrer']));
     expect(link.textContent).toBe('a link (opens in a new tab)');
+    // Bidi-isolated: a right-to-left link text cannot reorder the sentence around it.
+    expect(getComputedStyle(link).unicodeBidi).toBe('isolate');
     expect(reply.querySelectorAll('ul > li')).toHaveLength(4);
     expect(reply.querySelector('ol')?.getAttribute('start')).toBe('3');
     expect(reply.querySelector('ul:has(li:nth-child(2)) + ol + ul')?.textContent).toBe(

@@ -4,7 +4,7 @@
  * is, links and images pass the URL allow-list, and there is no `dangerouslySetInnerHTML`.
  */
 import type { MarkedToken, Token, Tokens } from 'marked';
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { decodeEntities } from './entities.ts';
 import { inlineText } from './plain-text-of.ts';
 import { type ImagePolicy, safeImageUrl, safeLinkUrl } from './safe-url.ts';
@@ -147,12 +147,13 @@ function renderBlock(
         </p>
       );
     case 'text':
-      // Block-level text: the content of a tight list item.
+      // Block-level text: the content of a tight list item, inline in the item, with no element
+      // of its own (a long reply has hundreds of items, each element one more to lay out).
       return (
-        <span key={key}>
+        <Fragment key={key}>
           {token.tokens ? renderInline(token.tokens, options) : decodeEntities(token.text)}
           {tail}
-        </span>
+        </Fragment>
       );
     case 'br':
     case 'checkbox':
@@ -341,7 +342,7 @@ function renderInlineToken(token: MarkedToken, key: number, options: MarkdownOpt
   switch (token.type) {
     case 'text':
       return token.tokens ? (
-        <span key={key}>{renderInline(token.tokens, options)}</span>
+        <Fragment key={key}>{renderInline(token.tokens, options)}</Fragment>
       ) : (
         decodeEntities(token.text)
       );
@@ -427,10 +428,12 @@ export function ExternalLink({
       title={title}
       target="_blank"
       rel="noopener noreferrer nofollow ugc"
+      // Isolated, as `<bdi>` would be, with no extra element: the link's text can never reorder
+      // the text around it, or be reordered, and takes its direction from its first letter.
+      dir="auto"
       className="cw:underline cw:decoration-(--chatwire-accent) cw:underline-offset-2 cw:hover:decoration-2"
     >
-      {/* Isolated, so the link's text can never reorder the text around it, or be reordered. */}
-      <bdi>{children}</bdi>
+      {children}
       <span className="cw:sr-only"> {opensInNewTab}</span>
     </a>
   );
