@@ -870,7 +870,8 @@ export const CustomMessageRendering: Story = {
     await expectAnswerShown(custom);
     // Other messages keep chatwire's rendering, and the transcript is still one list.
     await expect(canvas.getByText('What does chatwire do?')).toBeVisible();
-    await expect(canvasElement.querySelectorAll('[role="log"] > ol > li')).toHaveLength(3);
+    const list = within(canvas.getByRole('log')).getAllByRole('list')[0] as HTMLElement;
+    await expect(list.querySelectorAll('[role="listitem"]')).toHaveLength(3);
   },
 };
 
@@ -1358,7 +1359,7 @@ export const ConversationCleared: Story = {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Conversation options' }));
     await userEvent.click(canvas.getByRole('menuitem', { name: 'Clear conversation' }));
-    await expect(canvasElement.querySelectorAll('[role="log"] li')).toHaveLength(0);
+    await expect(canvasElement.querySelectorAll('[role="log"] [role="listitem"]')).toHaveLength(0);
     await expect(canvas.getByRole('textbox', { name: 'Message' })).toHaveFocus();
   },
 };

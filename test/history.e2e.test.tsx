@@ -25,9 +25,9 @@ const renderWidget = (server: TestChatServer, props: Partial<ChatWidgetProps> = 
 const keyFor = (server: TestChatServer) => `chatwire:${server.url}:browser-test`;
 
 const transcript = (screen: Screen) =>
-  [...screen.container.querySelectorAll<HTMLElement>('[role="log"] li[data-role]')].map(
-    (item) => `${item.dataset.role}:${item.dataset.status ?? ''}`,
-  );
+  [
+    ...screen.container.querySelectorAll<HTMLElement>('[role="log"] [role="listitem"][data-role]'),
+  ].map((item) => `${item.dataset.role}:${item.dataset.status ?? ''}`);
 
 /** Stores `state` as chatwire's history under `key`, as a previous visit would have. */
 function keepHistory(key: string, state: Record<string, unknown>) {

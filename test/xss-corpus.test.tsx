@@ -266,7 +266,9 @@ describe('hostile content', () => {
     await store.history?.open(key);
     // The transcript fills in older messages while idle: wait until all are in the DOM.
     await expect
-      .poll(() => root.querySelectorAll('[role="log"] li[data-role]').length, { timeout: 10_000 })
+      .poll(() => root.querySelectorAll('[role="log"] [role="listitem"][data-role]').length, {
+        timeout: 10_000,
+      })
       .toBe(messages.length);
     assertSafe(root, 'stored history');
   });

@@ -63,6 +63,11 @@ export interface HistoryResult {
   mountLongestTaskMs: number;
   maxFrameMs: number;
   p95FrameMs: number;
+  /** How many frames took longer than two vsyncs' worth (32 ms): the frames a user sees drop. */
+  slowFrames: number;
+  /** Main-thread rendering work per scroll frame, from its animation frame to after its paint. */
+  p95WorkMs: number;
+  maxWorkMs: number;
   /** The longest task while scrolling. */
   longestTaskMs: number;
   /** How many frames the scroll took, to tell a real scroll from an empty one. */

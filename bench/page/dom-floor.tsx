@@ -9,8 +9,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { DEFAULT_LABELS } from '../../src/components/labels.ts';
 import { markdownOptionsFor } from '../../src/components/ui-context.tsx';
 import { LEXER_OPTIONS } from '../../src/markdown/incremental.ts';
-import { GROUP_CLASS, GROUP_SIZE } from '../../src/markdown/markdown-text.tsx';
-import { BLOCK_FLOW, renderBlocks } from '../../src/markdown/render.tsx';
+import { GROUP_CLASS, GROUP_SIZE, STREAMING_CLASS } from '../../src/markdown/markdown-text.tsx';
+import { renderBlocks } from '../../src/markdown/render.tsx';
 import { type Receiver, tokenOf } from './receiver.ts';
 import { clearRoot, container } from './root.ts';
 
@@ -44,14 +44,15 @@ function finishedBlocksOf(tokens: readonly string[]): FinishedBlock[] {
 /**
  * chatwire's finished markdown DOM, inside chatwire's styles, appended a block at a time once
  * per animation frame and scrolled to the bottom: no parsing and no React while it streams.
- * Blocks go in groups of GROUP_SIZE with the same layout containment as chatwire's (whose
+ * Blocks go in groups of GROUP_SIZE with the layout containment chatwire's have while they
+ * stream (chatwire's
  * groups hold segments, often of several blocks each, so these groups are if anything
  * smaller and cheaper to lay out).
  */
 export function mountDomFloor(tokens: readonly string[]): Receiver {
   const blocks = finishedBlocksOf(tokens);
   clearRoot();
-  container().innerHTML = `<div data-chatwire style="height:600px;overflow-y:auto"><div data-slot="markdown" class="${BLOCK_FLOW}"></div></div>`;
+  container().innerHTML = `<div data-chatwire style="height:600px;overflow-y:auto"><div data-slot="markdown" class="${STREAMING_CLASS}"></div></div>`;
   const scroller = container().firstElementChild as HTMLElement;
   const markdown = scroller.firstElementChild as HTMLElement;
   let group: HTMLElement | null = null;

@@ -106,21 +106,39 @@ async function timeMount(
   return { mountMs, allInDomMs: performance.now() - started, mountLongestTaskMs: stopWatching() };
 }
 
-/** Scrolls up by `stepPx` per frame until the top and returns each frame's duration. */
-function scrollToTop(scroller: HTMLElement, stepPx: number): Promise<number[]> {
+/** One animation frame of the scroll. */
+interface ScrollFrame {
+  /** From the previous frame's start to this one's: what the user sees. */
+  intervalMs: number;
+  /**
+   * The main thread's rendering work for this frame: from its animation frame callback until
+   * after its paint. Steadier than intervals on a noisy machine, since it leaves out time the
+   * page spends waiting for the processor.
+   */
+  workMs: number;
+}
+
+/** Scrolls up by `stepPx` per frame until the top and returns each frame's timing. */
+function scrollToTop(scroller: HTMLElement, stepPx: number): Promise<ScrollFrame[]> {
   return new Promise((resolve) => {
-    const frames: number[] = [];
+    const frames: ScrollFrame[] = [];
     let previous: number | null = null;
     const step = (now: number) => {
-      if (previous !== null) frames.push(now - previous);
+      if (previous !== null) frames.push({ intervalMs: now - previous, workMs: 0 });
       previous = now;
       if (scroller.scrollTop <= 0) return resolve(frames);
+      const frame = frames.at(-1);
+      const started = performance.now();
+      if (frame) void afterPaint().then(() => (frame.workMs = performance.now() - started));
       scroller.scrollTop = Math.max(0, scroller.scrollTop - stepPx);
       requestAnimationFrame(step);
     };
     requestAnimationFrame(step);
   });
 }
+
+/** A frame longer than this missed at least one vsync at 60 Hz. */
+const SLOW_FRAME_MS = 32;
 
 const percentile = (values: readonly number[], fraction: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -142,10 +160,15 @@ export async function history(spec: HistorySpec): Promise<HistoryResult> {
   await nextFrame();
   const stopWatching = watchLongTasks();
   const frames = await scrollToTop(scroller, spec.scrollStepPx);
+  const intervals = frames.map((frame) => frame.intervalMs);
+  const work = frames.map((frame) => frame.workMs);
   return {
     ...mount,
-    maxFrameMs: Math.max(...frames),
-    p95FrameMs: percentile(frames, 0.95),
+    maxFrameMs: Math.max(...intervals),
+    p95FrameMs: percentile(intervals, 0.95),
+    slowFrames: intervals.filter((ms) => ms > SLOW_FRAME_MS).length,
+    p95WorkMs: percentile(work, 0.95),
+    maxWorkMs: Math.max(...work),
     longestTaskMs: stopWatching(),
     frames: frames.length,
   };

@@ -49,9 +49,15 @@ describe('ChatPanel', () => {
       </ChatStoreProvider>,
     );
     await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), '   ');
-    await expect.element(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
+    const send = screen.getByRole('button', { name: 'Send' });
+    await expect.element(send).toBeDisabled();
     await userEvent.keyboard('{Enter}');
     expect(sent).toEqual([]);
+    // Only a button that can be pressed shows the pointer.
+    expect(getComputedStyle(send.element()).cursor).toBe('default');
+    await userEvent.fill(screen.getByRole('textbox', { name: 'Message' }), 'Hello');
+    await expect.element(send).toBeEnabled();
+    expect(getComputedStyle(send.element()).cursor).toBe('pointer');
   });
 
   it('shows a message typed while disconnected as queued, then sends it when the connection opens', async () => {
@@ -198,6 +204,21 @@ describe('long replies', () => {
   });
 });
 
+describe('a streaming reply', () => {
+  it('as markdown, lays out its groups on their own only while it streams', async () => {
+    const store = storeWithReply('Some **bold** text.\n\nA second paragraph.');
+    const screen = await renderPanel(store);
+    const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
+    const containment = () =>
+      [...markdown.children].map((group) => getComputedStyle(group).contain);
+    expect(containment()).toEqual(['layout style']);
+    const timestamp = new Date().toISOString();
+    store.actions.receive(JSON.stringify({ type: 'stream-end', messageId: 'long', timestamp }));
+    // Finished, a reply has no islands: each would be a layer a long history's scroll repaints.
+    await expect.poll(containment).toEqual(['none']);
+  });
+});
+
 describe('a long list', () => {
   it('as markdown, cut into parts that look exactly like it in one piece', async () => {
     const items = Array.from({ length: 150 }, (_, index) => `item number ${index} of the list`);
@@ -225,19 +246,24 @@ describe('a long list', () => {
   });
 });
 
+/** The frames of `count` finished replies, the one at `index` holding `textOf(index)`. */
+function finishedReplies(count: number, textOf: (index: number) => string): string[] {
+  const timestamp = new Date().toISOString();
+  return Array.from({ length: count }, (_, index) => {
+    const frame = (payload: object) =>
+      JSON.stringify({ ...payload, messageId: `m${index}`, timestamp });
+    return [
+      frame({ type: 'stream-start' }),
+      frame({ type: 'stream-token', token: textOf(index) }),
+      frame({ type: 'stream-end' }),
+    ];
+  }).flat();
+}
+
 describe('a long history', () => {
   it('shows its latest messages at once, then fills in older ones in order, pinned to the bottom', async () => {
     const store = createChatStore();
-    const timestamp = new Date().toISOString();
-    for (let index = 0; index < 300; index++) {
-      const frame = (payload: object) =>
-        JSON.stringify({ ...payload, messageId: `m${index}`, timestamp });
-      store.actions.receiveMany([
-        frame({ type: 'stream-start' }),
-        frame({ type: 'stream-token', token: `Reply number ${index}.` }),
-        frame({ type: 'stream-end' }),
-      ]);
-    }
+    store.actions.receiveMany(finishedReplies(300, (index) => `Reply number ${index}.`));
     const screen = await renderPanel(store);
     const log = screen.getByRole('log').element() as HTMLElement;
     const shown = () => [...log.querySelectorAll('[data-role="assistant"]')];
@@ -252,19 +278,49 @@ describe('a long history', () => {
     await expect.poll(() => log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(2);
   });
 
+  it('is one list of messages to assistive tech, laid out in pages with no layer per message', async () => {
+    const store = createChatStore();
+    store.actions.receiveMany(finishedReplies(100, (index) => `Reply **number** ${index}.`));
+    const screen = await renderPanel(store);
+    const list = screen.getByRole('log').getByRole('list');
+    await expect.poll(() => list.getByRole('listitem').elements().length).toBe(100);
+    const log = screen.getByRole('log').element() as HTMLElement;
+    const pages = [...log.querySelectorAll<HTMLElement>('[data-slot="message-page"]')];
+    expect(pages.map((page) => page.children.length)).toEqual([40, 40, 20]);
+    // A page is a layout island, so adding one lays out only that page...
+    for (const page of pages) expect(getComputedStyle(page).contain).toBe('layout style');
+    // ...and nothing inside it makes a layer per message, which every scroll frame that moves
+    // the painted area would repaint.
+    const perMessage = log.querySelectorAll<HTMLElement>(
+      '[role="listitem"], [data-slot="markdown"] > *, [data-slot="timestamp"]',
+    );
+    expect(perMessage.length).toBe(300);
+    for (const element of perMessage) {
+      const style = getComputedStyle(element);
+      expect(style.contain).toBe('none');
+      expect(style.opacity).toBe('1');
+    }
+  });
+
+  it('shows timestamps while the transcript has keyboard focus', async () => {
+    const screen = await renderPanel(storeWithReply('Hello.', true));
+    const time = screen.container.querySelector('[data-slot="timestamp"]') as HTMLElement;
+    const color = () => getComputedStyle(time).color;
+    expect(color()).toBe('rgba(0, 0, 0, 0)');
+    // Hidden from sight only: screen readers still read it.
+    expect(getComputedStyle(time).visibility).toBe('visible');
+    const log = screen.getByRole('log').element();
+    for (let press = 0; press < 5 && document.activeElement !== log; press++) {
+      await userEvent.keyboard('{Tab}');
+    }
+    expect(document.activeElement).toBe(log);
+    await expect.poll(color).not.toBe('rgba(0, 0, 0, 0)');
+  });
+
   it('shows a history that arrives all at once after mounting the same way', async () => {
     const store = createChatStore();
     const screen = await renderPanel(store);
-    const timestamp = new Date().toISOString();
-    const frames = Array.from({ length: 300 }, (_, index) => {
-      const frame = (payload: object) =>
-        JSON.stringify({ ...payload, messageId: `m${index}`, timestamp });
-      return [
-        frame({ type: 'stream-start' }),
-        frame({ type: 'stream-token', token: `Reply number ${index}.` }),
-        frame({ type: 'stream-end' }),
-      ];
-    }).flat();
+    const frames = finishedReplies(300, (index) => `Reply number ${index}.`);
     const log = screen.getByRole('log').element() as HTMLElement;
     const shown = () => log.querySelectorAll('[data-role="assistant"]').length;
     const counts: number[] = [];

@@ -93,8 +93,8 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
           type="submit"
           disabled={draft.trim() === '' || isUnauthorized}
           className={cn(
-            'cw:h-9 cw:cursor-pointer cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-accent) cw:px-4 cw:text-sm cw:font-medium cw:text-(--chatwire-on-accent)',
-            'cw:disabled:cursor-default cw:disabled:opacity-50',
+            'cw:h-9 cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-accent) cw:px-4 cw:text-sm cw:font-medium cw:text-(--chatwire-on-accent)',
+            'cw:disabled:opacity-50',
             'cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
             classNames.sendButton,
           )}

@@ -101,7 +101,7 @@ export function ConversationMenu() {
         onClick={() => (open ? close(false) : setOpen('first'))}
         onKeyDown={onButtonKeyDown}
         className={cn(
-          'cw:flex cw:size-7 cw:cursor-pointer cw:items-center cw:justify-center cw:rounded-(--chatwire-radius) cw:text-base cw:leading-none cw:hover:bg-(--chatwire-hover) cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
+          'cw:flex cw:size-7 cw:items-center cw:justify-center cw:rounded-(--chatwire-radius) cw:text-base cw:leading-none cw:hover:bg-(--chatwire-hover) cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
           classNames.menuButton,
         )}
       >
@@ -126,7 +126,7 @@ export function ConversationMenu() {
             tabIndex={-1}
             data-slot="clear-conversation"
             onClick={clear}
-            className="cw:block cw:w-full cw:cursor-pointer cw:px-3 cw:py-1.5 cw:text-start cw:hover:bg-(--chatwire-hover) cw:focus-visible:bg-(--chatwire-hover) cw:focus-visible:outline-none"
+            className="cw:block cw:w-full cw:px-3 cw:py-1.5 cw:text-start cw:hover:bg-(--chatwire-hover) cw:focus-visible:bg-(--chatwire-hover) cw:focus-visible:outline-none"
           >
             {labels.clearConversation}
           </button>

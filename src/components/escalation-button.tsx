@@ -6,7 +6,7 @@ import { moveFocusToComposer } from './focus.ts';
 import { useChatUi } from './ui-context.tsx';
 
 const BUTTON =
-  'cw:cursor-pointer cw:rounded-(--chatwire-radius) cw:px-2.5 cw:py-1 cw:text-xs cw:font-medium cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)';
+  'cw:rounded-(--chatwire-radius) cw:px-2.5 cw:py-1 cw:text-xs cw:font-medium cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)';
 
 /**
  * "Talk to a human": a small confirm with an optional reason, then one `human-escalation`
@@ -47,7 +47,7 @@ export function EscalationButton() {
         onClick={() => setIsConfirming((open) => !open)}
         className={cn(
           BUTTON,
-          'cw:border cw:border-(--chatwire-border) cw:hover:bg-(--chatwire-hover) cw:disabled:cursor-default cw:disabled:opacity-60 cw:disabled:hover:bg-transparent',
+          'cw:border cw:border-(--chatwire-border) cw:hover:bg-(--chatwire-hover) cw:disabled:opacity-60 cw:disabled:hover:bg-transparent',
           classNames.escalationButton,
         )}
       >

@@ -21,29 +21,33 @@ export const MessageItem = memo(function MessageItem({ id }: { id: string }) {
   const message = useChatStore(selectMessage(id));
   const { renderMessage } = useChatUi();
   if (!message) return null;
-  if (!renderMessage) return <MessageView message={message} />;
+  if (!renderMessage) return <MessageView message={message} role="listitem" />;
   // The host's rendering goes inside the list item chatwire keeps, so the transcript stays a
   // list; the default rendering it may fall back to becomes a plain block inside it.
   return (
-    <li data-slot="message-slot" className="cw:flex cw:flex-col">
+    // biome-ignore lint/a11y/useSemanticElements: the transcript's pages sit between list and items, where HTML allows no li
+    <div role="listitem" data-slot="message-slot" className="cw:flex cw:flex-col">
       {renderMessage(message, () => (
-        <MessageView message={message} as="div" />
+        <MessageView message={message} />
       ))}
-    </li>
+    </div>
   );
 });
 
-/** The element a message renders as: its own list item, or a block inside a host's one. */
-type MessageElement = 'li' | 'div';
+/**
+ * A message's role in the transcript: its own list item, or none for a block inside a
+ * host's list item.
+ */
+type MessageRole = 'listitem' | undefined;
 
-function MessageView({ message, as = 'li' }: { message: ChatMessage; as?: MessageElement }) {
+function MessageView({ message, role }: { message: ChatMessage; role?: MessageRole }) {
   switch (message.role) {
     case 'user':
-      return <UserBubble message={message} as={as} />;
+      return <UserBubble message={message} role={role} />;
     case 'assistant':
-      return <AssistantBubble message={message} as={as} />;
+      return <AssistantBubble message={message} role={role} />;
     case 'system':
-      return <SystemNotice message={message} as={as} />;
+      return <SystemNotice message={message} role={role} />;
     default:
       return message satisfies never;
   }
@@ -52,11 +56,12 @@ function MessageView({ message, as = 'li' }: { message: ChatMessage; as?: Messag
 const BUBBLE =
   'cw:max-w-[85%] cw:whitespace-pre-wrap cw:break-words cw:rounded-(--chatwire-radius) cw:px-3 cw:py-2 cw:text-sm';
 
-function UserBubble({ message, as: Tag }: { message: UserMessage; as: MessageElement }) {
+function UserBubble({ message, role }: { message: UserMessage; role: MessageRole }) {
   const { labels, classNames } = useChatUi();
   const note = userStatusNote(message.status, labels);
   return (
-    <Tag
+    <div
+      role={role}
       data-slot="message"
       data-role="user"
       data-status={message.status}
@@ -83,7 +88,7 @@ function UserBubble({ message, as: Tag }: { message: UserMessage; as: MessageEle
           {message.status === 'failed' && <RetryButton id={message.id} />}
         </span>
       )}
-    </Tag>
+    </div>
   );
 }
 
@@ -118,11 +123,12 @@ function userStatusNote(status: UserMessage['status'], labels: ChatLabels): stri
   }
 }
 
-function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: MessageElement }) {
+function AssistantBubble({ message, role }: { message: AssistantMessage; role: MessageRole }) {
   const { labels, classNames } = useChatUi();
   const isStreaming = message.status === 'streaming';
   return (
-    <Tag
+    <div
+      role={role}
       data-slot="message"
       data-role="assistant"
       data-status={message.status}
@@ -154,14 +160,15 @@ function AssistantBubble({ message, as: Tag }: { message: AssistantMessage; as: 
           <RetryReplyButton id={message.id} />
         </span>
       )}
-    </Tag>
+    </div>
   );
 }
 
-function SystemNotice({ message, as: Tag }: { message: SystemMessage; as: MessageElement }) {
+function SystemNotice({ message, role }: { message: SystemMessage; role: MessageRole }) {
   const { labels, classNames } = useChatUi();
   return (
-    <Tag
+    <div
+      role={role}
       data-slot="message"
       data-role="system"
       data-source={message.source}
@@ -173,7 +180,7 @@ function SystemNotice({ message, as: Tag }: { message: SystemMessage; as: Messag
     >
       <span className="cw:sr-only">{labels.notice}:</span>
       {withoutDirectionControls(message.text)}
-    </Tag>
+    </div>
   );
 }
 
@@ -199,6 +206,9 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute:
 /**
  * When a message was sent: read by screen readers, shown on hover, while a control in the
  * message has focus, and for every message while the transcript has keyboard focus.
+ * Hidden by a transparent colour rather than by opacity: an element with opacity below 1 is a
+ * layer of its own to the browser, and a layer per message made every scroll frame of a long
+ * history repaint them all.
  */
 const Timestamp = memo(function Timestamp({ at }: { at: string }) {
   const date = new Date(at);
@@ -207,7 +217,7 @@ const Timestamp = memo(function Timestamp({ at }: { at: string }) {
     <time
       dateTime={at}
       data-slot="timestamp"
-      className="cw:mt-0.5 cw:h-4 cw:text-[0.6875rem] cw:text-(--chatwire-muted) cw:opacity-0 cw:transition-opacity cw:group-hover:opacity-100 cw:group-focus-within:opacity-100 cw:group-focus-visible/log:opacity-100 cw:motion-reduce:transition-none"
+      className="cw:mt-0.5 cw:h-4 cw:text-[0.6875rem] cw:text-transparent cw:transition-colors cw:group-hover:text-(--chatwire-muted) cw:group-focus-within:text-(--chatwire-muted) cw:group-focus-visible/log:text-(--chatwire-muted) cw:motion-reduce:transition-none"
     >
       {timeFormat.format(date)}
     </time>

@@ -1,4 +1,5 @@
-import { startTransition, useEffect, useRef, useState } from 'react';
+import { memo, type ReactNode, startTransition, useEffect, useRef, useState } from 'react';
+import { sameItems } from '../core/same-items.ts';
 import { selectMessageIds } from '../core/selectors.ts';
 import { useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
@@ -13,13 +14,13 @@ import { whenIdle } from './when-idle.ts';
  * reads further up, new messages are counted in a "new messages" pill that jumps back down.
  */
 export function MessageList() {
-  const allMessageIds = useChatStore(selectMessageIds);
-  const messageIds = useProgressiveMount(allMessageIds);
+  const messageIds = useChatStore(selectMessageIds);
+  const firstShown = useProgressiveMount(messageIds);
   const { labels, classNames } = useChatUi();
   const scrollerRef = useRef<HTMLDivElement>(null);
-  const contentRef = useRef<HTMLOListElement>(null);
+  const contentRef = useRef<HTMLDivElement>(null);
   const { isAtBottom, scrollToBottom } = useStickToBottom(scrollerRef, contentRef);
-  const unread = useUnreadWhileAway(allMessageIds.length, isAtBottom);
+  const unread = useUnreadWhileAway(messageIds.length, isAtBottom);
 
   return (
     <div className="cw:relative cw:flex cw:min-h-0 cw:flex-1 cw:flex-col">
@@ -38,29 +39,24 @@ export function MessageList() {
           classNames.messageList,
         )}
       >
-        {allMessageIds.length === 0 && (
+        {messageIds.length === 0 && (
           <p className="cw:py-8 cw:text-center cw:text-sm cw:text-(--chatwire-muted)">
             {labels.emptyConversation}
           </p>
         )}
-        <ol
-          ref={contentRef}
-          // Each message is its own layout island: adding one (or older ones above) lays out
-          // that message, not every message after it. Without it, each background step of a
-          // long history's mount re-laid out the whole transcript.
-          className="cw:m-0 cw:flex cw:list-none cw:flex-col cw:gap-2 cw:p-0 cw:[&>li]:[contain:layout_style]"
-        >
-          {messageIds.map((id) => (
-            <MessageItem key={id} id={id} />
-          ))}
-        </ol>
+        {/* A list by role, not an ol: its items sit in pages (see PAGE_SIZE), and HTML allows
+            nothing but li between an ol and its items. */}
+        {/* biome-ignore lint/a11y/useSemanticElements: pages sit between the list and its items */}
+        <div ref={contentRef} role="list" className="cw:flex cw:flex-col cw:gap-2">
+          {pagesFrom(messageIds, firstShown)}
+        </div>
       </div>
       {unread > 0 && (
         <button
           type="button"
           data-slot="new-messages"
           onClick={scrollToBottom}
-          className="cw:absolute cw:bottom-2 cw:left-1/2 cw:-translate-x-1/2 cw:cursor-pointer cw:rounded-full cw:bg-(--chatwire-accent) cw:px-3 cw:py-1 cw:text-xs cw:font-medium cw:text-(--chatwire-on-accent) cw:shadow-md cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)"
+          className="cw:absolute cw:bottom-2 cw:left-1/2 cw:-translate-x-1/2 cw:rounded-full cw:bg-(--chatwire-accent) cw:px-3 cw:py-1 cw:text-xs cw:font-medium cw:text-(--chatwire-on-accent) cw:shadow-md cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)"
         >
           {labels.newMessages(unread)}
         </button>
@@ -78,22 +74,62 @@ function useUnreadWhileAway(messageCount: number, isAtBottom: boolean): number {
   return countWhenLeft === null ? 0 : Math.max(0, messageCount - countWhenLeft);
 }
 
-/** Messages rendered at once when a transcript mounts with a long history. */
-const FIRST_WINDOW = 40;
 /**
- * Older messages added per background step after that: few enough that a step's render,
- * commit and layout stay under a long task on a small machine.
+ * Messages per page of the transcript. Each page is a layout island, so a step of a long
+ * history's mount lays out the page it adds rather than the whole transcript. A step adds one
+ * page: few enough messages that its render, commit and layout stay under a long task on a
+ * small machine.
+ *
+ * Pages rather than an island per message: every island is a layer to the browser, and with
+ * thousands of them each scroll frame that moved the painted area repainted them all.
  */
-const FILL_STEP = 40;
+const PAGE_SIZE = 40;
+
+/** Messages rendered at once when a transcript mounts with a long history: at least this many. */
+const FIRST_WINDOW = 40;
 
 /**
- * The messages to render: all of them, except that a long history mounts with its latest
- * {@link FIRST_WINDOW} and fills in older ones {@link FILL_STEP} at a time in the background,
- * as interruptible transitions when the browser is idle (so a scroll keeps its frames). The latest messages, which are what a user
- * sees first, show at once; the full transcript follows within a second or so, above the
- * view, where the browser's scroll anchoring keeps whatever the user is reading in place.
+ * The transcript's pages from the one that holds `ids[first]` on: page n holds the messages
+ * whose index divided by {@link PAGE_SIZE} is n, so a message stays on the same page.
  */
-function useProgressiveMount(ids: readonly string[]): readonly string[] {
+function pagesFrom(ids: readonly string[], first: number): ReactNode[] {
+  const pages: ReactNode[] = [];
+  for (let start = first; start < ids.length; ) {
+    const page = Math.floor(start / PAGE_SIZE);
+    const end = (page + 1) * PAGE_SIZE;
+    pages.push(<MessagePage key={page} ids={ids.slice(start, end)} />);
+    start = end;
+  }
+  return pages;
+}
+
+/** One page: renders again only when its own messages change, as the latest page does. */
+const MessagePage = memo(
+  function MessagePage({ ids }: { ids: readonly string[] }) {
+    return (
+      // No role: the messages are the list's items to assistive tech, the page only groups them.
+      <div
+        data-slot="message-page"
+        className="cw:flex cw:flex-col cw:gap-2 cw:[contain:layout_style]"
+      >
+        {ids.map((id) => (
+          <MessageItem key={id} id={id} />
+        ))}
+      </div>
+    );
+  },
+  (previous, next) => sameItems(previous.ids, next.ids),
+);
+
+/**
+ * The index of the first message to render: 0, except that a long history mounts with its
+ * latest pages (at least {@link FIRST_WINDOW} messages) and fills in older ones a page at a
+ * time in the background, as interruptible transitions when the browser is idle (so a scroll
+ * keeps its frames). The latest messages, which are what a user sees first, show at once; the
+ * full transcript follows within a second or so, above the view, where the browser's scroll
+ * anchoring keeps whatever the user is reading in place.
+ */
+function useProgressiveMount(ids: readonly string[]): number {
   // The oldest message rendered so far, or null once every message is.
   const [firstShown, setFirstShown] = useState(() => latestWindowStart(ids));
   // A history that arrives all at once after mounting (restored from storage) is shown the
@@ -109,15 +145,19 @@ function useProgressiveMount(ids: readonly string[]): readonly string[] {
     if (start === 0) return;
     return whenIdle(() => {
       startTransition(() => {
-        const next = start - FILL_STEP;
+        const next = start - PAGE_SIZE;
         setFirstShown(next > 0 ? (ids[next] ?? null) : null);
       });
     });
   }, [ids, start]);
-  return start === 0 ? ids : ids.slice(start);
+  return start;
 }
 
-/** The first of the latest {@link FIRST_WINDOW} messages, or null when there are no more. */
+/**
+ * The first message of the page that holds the {@link FIRST_WINDOW}th latest, or null when
+ * that is the first page.
+ */
 function latestWindowStart(ids: readonly string[]): string | null {
-  return ids.length > FIRST_WINDOW ? (ids[ids.length - FIRST_WINDOW] ?? null) : null;
+  const start = ids.length - FIRST_WINDOW;
+  return start < PAGE_SIZE ? null : (ids[start - (start % PAGE_SIZE)] ?? null);
 }

@@ -22,6 +22,7 @@ import {
   toStoredHistory,
 } from './history.ts';
 import type { ChatEvent } from './reduce.ts';
+import { sameItems } from './same-items.ts';
 import type { ChatState } from './state.ts';
 
 /**
@@ -273,7 +274,7 @@ function memoisedPartialize(
       state.awaitingReply,
       state.clearedAt,
     ];
-    if (last && inputs.every((input, index) => input === last?.inputs[index])) return last.result;
+    if (last && sameItems(inputs, last.inputs)) return last.result;
     last = { inputs, result: toStoredHistory(state, maxMessages, owner) };
     return last.result;
   };

@@ -1,4 +1,5 @@
 import { memo, type ReactNode, useRef } from 'react';
+import { sameItems } from '../core/same-items.ts';
 import { type MarkdownDocument, parseIncrementally, type Segment } from './incremental.ts';
 import { BLOCK_FLOW, type MarkdownOptions, renderBlocks } from './render.tsx';
 
@@ -36,7 +37,7 @@ export function MarkdownText({
   }
   const lastGroup = groups.at(-1);
   return (
-    <div data-slot="markdown" className={BLOCK_FLOW}>
+    <div data-slot="markdown" className={streaming ? STREAMING_CLASS : BLOCK_FLOW}>
       {groups.map((group) => (
         <SegmentGroup
           key={group[0]?.key}
@@ -51,14 +52,21 @@ export function MarkdownText({
 }
 
 /**
- * Segments are wrapped this many at a time in a block of their own, a layout island: each
- * frame of a long reply then lays out a few dozen blocks at most, not every block the reply
- * has so far. Groups only grow at the end, so a finished block is never rendered anew.
+ * Segments are wrapped this many at a time in a block of their own: groups only grow at the
+ * end, so a finished block is never rendered anew.
  */
 export const GROUP_SIZE = 16;
 
-/** A group's classes: the blocks' rhythm, and layout containment that makes it an island. */
-export const GROUP_CLASS = `${BLOCK_FLOW} cw:[contain:layout_style]`;
+/** A group's classes: the blocks' rhythm. */
+export const GROUP_CLASS = BLOCK_FLOW;
+
+/**
+ * A streaming reply's classes: each of its groups is a layout island, so each frame of a long
+ * reply lays out a few dozen blocks at most, not every block the reply has so far. Only while
+ * it streams: an island is a layer to the browser, and a finished reply's layers would be
+ * repainted by every scroll frame of a long history that moves the painted area.
+ */
+export const STREAMING_CLASS = `${BLOCK_FLOW} cw:[&>*]:[contain:layout_style]`;
 
 const sameSegments = (
   previous: { segments: readonly Segment[]; options: MarkdownOptions; tail: ReactNode },
@@ -66,8 +74,7 @@ const sameSegments = (
 ) =>
   previous.options === next.options &&
   previous.tail === next.tail &&
-  previous.segments.length === next.segments.length &&
-  previous.segments.every((segment, index) => segment === next.segments[index]);
+  sameItems(previous.segments, next.segments);
 
 const SegmentGroup = memo(function SegmentGroup({
   segments,
