@@ -292,14 +292,20 @@ describe('a long history', () => {
     // ...and nothing inside it makes a layer per message, which every scroll frame that moves
     // the painted area would repaint.
     const perMessage = log.querySelectorAll<HTMLElement>(
-      '[role="listitem"], [data-slot="markdown"] > *, [data-slot="timestamp"]',
+      '[role="listitem"], [role="listitem"] > :first-child, [data-slot="markdown"] > *, [data-slot="timestamp"]',
     );
-    expect(perMessage.length).toBe(300);
+    expect(perMessage.length).toBe(400);
     for (const element of perMessage) {
       const style = getComputedStyle(element);
       expect(style.contain).toBe('none');
       expect(style.opacity).toBe('1');
+      expect(style.position).toBe('static');
     }
+    // The speaker's name, first in each message for screen readers, takes no room on screen.
+    const message = list.getByRole('listitem').first().element();
+    expect(message.firstElementChild?.textContent).toBe('Assistant:');
+    const bubble = message.firstElementChild?.nextElementSibling as HTMLElement;
+    expect(bubble.getBoundingClientRect().top).toBe(message.getBoundingClientRect().top);
   });
 
   it('shows timestamps while the transcript has keyboard focus', async () => {

@@ -67,7 +67,8 @@ function UserBubble({ message, role }: { message: UserMessage; role: MessageRole
       data-status={message.status}
       className={cn('cw:group cw:flex cw:flex-col cw:items-end', classNames.message)}
     >
-      <span className="cw:sr-only">{labels.you}:</span>
+      {/* Who wrote it, for screen readers only: see `speaker-label` in styles.css. */}
+      <span className="cw:speaker-label">{labels.you}:</span>
       <div
         className={cn(
           BUBBLE,
@@ -137,7 +138,7 @@ function AssistantBubble({ message, role }: { message: AssistantMessage; role: M
       aria-busy={isStreaming}
       className={cn('cw:group cw:flex cw:flex-col cw:items-start', classNames.message)}
     >
-      <span className="cw:sr-only">{labels.assistant}:</span>
+      <span className="cw:speaker-label">{labels.assistant}:</span>
       <div
         className={cn(
           BUBBLE,
