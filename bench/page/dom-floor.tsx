@@ -9,7 +9,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { DEFAULT_LABELS } from '../../src/components/labels.ts';
 import { markdownOptionsFor } from '../../src/components/ui-context.tsx';
 import { LEXER_OPTIONS } from '../../src/markdown/incremental.ts';
-import { GROUP_CLASS, GROUP_SIZE, STREAMING_CLASS } from '../../src/markdown/markdown-text.tsx';
+import { GROUP_CLASS, GROUP_SIZE, ISLANDS_CLASS } from '../../src/markdown/markdown-text.tsx';
 import { renderBlocks } from '../../src/markdown/render.tsx';
 import { type Receiver, tokenOf } from './receiver.ts';
 import { clearRoot, container } from './root.ts';
@@ -44,15 +44,14 @@ function finishedBlocksOf(tokens: readonly string[]): FinishedBlock[] {
 /**
  * chatwire's finished markdown DOM, inside chatwire's styles, appended a block at a time once
  * per animation frame and scrolled to the bottom: no parsing and no React while it streams.
- * Blocks go in groups of GROUP_SIZE with the layout containment chatwire's have while they
- * stream (chatwire's
+ * Blocks go in groups of GROUP_SIZE with the layout containment of chatwire's (chatwire's
  * groups hold segments, often of several blocks each, so these groups are if anything
  * smaller and cheaper to lay out).
  */
 export function mountDomFloor(tokens: readonly string[]): Receiver {
   const blocks = finishedBlocksOf(tokens);
   clearRoot();
-  container().innerHTML = `<div data-chatwire style="height:600px;overflow-y:auto"><div data-slot="markdown" class="${STREAMING_CLASS}"></div></div>`;
+  container().innerHTML = `<div data-chatwire style="height:600px;overflow-y:auto"><div data-slot="markdown" class="${ISLANDS_CLASS}"></div></div>`;
   const scroller = container().firstElementChild as HTMLElement;
   const markdown = scroller.firstElementChild as HTMLElement;
   let group: HTMLElement | null = null;

@@ -204,18 +204,25 @@ describe('long replies', () => {
   });
 });
 
-describe('a streaming reply', () => {
-  it('as markdown, lays out its groups on their own only while it streams', async () => {
+describe('a markdown reply', () => {
+  it('lays out each group of blocks on its own once it has several, and a short one not at all', async () => {
     const store = storeWithReply('Some **bold** text.\n\nA second paragraph.');
     const screen = await renderPanel(store);
     const markdown = screen.container.querySelector('[data-slot="markdown"]') as HTMLElement;
     const containment = () =>
       [...markdown.children].map((group) => getComputedStyle(group).contain);
-    expect(containment()).toEqual(['layout style']);
+    // One group gains nothing from being an island, and each island is a layer to the browser
+    // that a long history's scroll frames repaint.
+    expect(containment()).toEqual(['none']);
+    const paragraphs = Array.from({ length: 60 }, (_, index) => `Paragraph ${index}.\n\n`);
+    await streamReply(store, paragraphs.join(''), 40);
+    await expect.poll(() => containment().length).toBeGreaterThan(1);
+    expect(new Set(containment())).toEqual(new Set(['layout style']));
     const timestamp = new Date().toISOString();
     store.actions.receive(JSON.stringify({ type: 'stream-end', messageId: 'long', timestamp }));
-    // Finished, a reply has no islands: each would be a layer a long history's scroll repaints.
-    await expect.poll(containment).toEqual(['none']);
+    await expect.poll(() => markdown.textContent).toContain('Paragraph 59.');
+    // Finished, it keeps its islands: nothing is laid out again all at once as it ends.
+    expect(new Set(containment())).toEqual(new Set(['layout style']));
   });
 });
 

@@ -37,7 +37,7 @@ export function MarkdownText({
   }
   const lastGroup = groups.at(-1);
   return (
-    <div data-slot="markdown" className={streaming ? STREAMING_CLASS : BLOCK_FLOW}>
+    <div data-slot="markdown" className={groups.length > 1 ? ISLANDS_CLASS : BLOCK_FLOW}>
       {groups.map((group) => (
         <SegmentGroup
           key={group[0]?.key}
@@ -61,12 +61,13 @@ export const GROUP_SIZE = 16;
 export const GROUP_CLASS = BLOCK_FLOW;
 
 /**
- * A streaming reply's classes: each of its groups is a layout island, so each frame of a long
- * reply lays out a few dozen blocks at most, not every block the reply has so far. Only while
- * it streams: an island is a layer to the browser, and a finished reply's layers would be
- * repainted by every scroll frame of a long history that moves the painted area.
+ * The classes of a reply of more than one group: each group is a layout island, so each frame
+ * of a long reply lays out a few dozen blocks at most, not every block the reply has so far.
+ * A reply of one group has nothing to gain, and an island is a layer to the browser: one per
+ * short reply made every scroll frame of a long history that moved the painted area repaint
+ * them all.
  */
-export const STREAMING_CLASS = `${BLOCK_FLOW} cw:[&>*]:[contain:layout_style]`;
+export const ISLANDS_CLASS = `${BLOCK_FLOW} cw:[&>*]:[contain:layout_style]`;
 
 const sameSegments = (
   previous: { segments: readonly Segment[]; options: MarkdownOptions; tail: ReactNode },
