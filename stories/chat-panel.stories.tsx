@@ -735,6 +735,41 @@ const longConversation = (): ChatEvent[] => [
   ]).flat(),
 ];
 
+/**
+ * A history of 1,000 messages: the latest 40 show at once, older ones fill in a page of 40 at
+ * a time while the browser is idle, and the list stays one list to assistive tech.
+ */
+export const LongHistory: Story = {
+  render: () => (
+    <Seeded
+      events={[
+        ...connected(),
+        ...Array.from({ length: 500 }, (_, index) => [
+          userSaid(`user:${index}`, `Question number ${index + 1}?`),
+          ...assistantSaid(`msg_history_${index}`, `Answer number ${index + 1}, in **markdown**.`),
+        ]).flat(),
+      ]}
+    >
+      <ChatPanel />
+    </Seeded>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const log = canvas.getByRole('log');
+    const replies = log.querySelectorAll('[data-role="assistant"]');
+    await expect(replies[replies.length - 1]).toHaveTextContent('Answer number 500, in markdown.');
+    const items = () =>
+      log.querySelectorAll('[role="listitem"]:is([data-role="user"], [data-role="assistant"])')
+        .length;
+    await waitFor(() => expect(items()).toBe(1000), { timeout: 10_000 });
+    await expect(within(log).getAllByRole('list')[0]).toContainElement(
+      canvas.getByText('Question number 1?'),
+    );
+    // Still pinned to the latest message once the older ones are in.
+    await expect(log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(30);
+  },
+};
+
 /** A long conversation plus a button that plays the server sending one more reply. */
 function LongConversationWithIncoming() {
   const [store] = useState(() => seededStore(longConversation()));
