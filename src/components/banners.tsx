@@ -53,7 +53,7 @@ function BannerItem({ banner }: { banner: Banner }) {
           dismissBanner(banner.id);
         }}
         aria-label={labels.dismiss}
-        className="cw:rounded cw:px-1 cw:leading-none cw:focus-visible:outline-2 cw:focus-visible:outline-current"
+        className="cw:rounded cw:px-1 cw:leading-none cw:focus-visible:outline-offset-0 cw:focus-visible:outline-current"
       >
         <span aria-hidden="true">×</span>
       </button>

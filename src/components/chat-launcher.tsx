@@ -63,7 +63,6 @@ export function ChatLauncher({
         onClick={() => setIsOpen(true)}
         className={cn(
           'cw:fixed cw:bottom-4 cw:z-[2147483000] cw:flex cw:size-14 cw:items-center cw:justify-center cw:rounded-full cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent) cw:shadow-lg',
-          'cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
           side,
         )}
       >

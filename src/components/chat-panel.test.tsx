@@ -254,11 +254,15 @@ describe('a long list', () => {
 });
 
 /** The frames of `count` finished replies, the one at `index` holding `textOf(index)`. */
-function finishedReplies(count: number, textOf: (index: number) => string): string[] {
+function finishedReplies(
+  count: number,
+  textOf: (index: number) => string,
+  idPrefix = 'm',
+): string[] {
   const timestamp = new Date().toISOString();
   return Array.from({ length: count }, (_, index) => {
     const frame = (payload: object) =>
-      JSON.stringify({ ...payload, messageId: `m${index}`, timestamp });
+      JSON.stringify({ ...payload, messageId: `${idPrefix}${index}`, timestamp });
     return [
       frame({ type: 'stream-start' }),
       frame({ type: 'stream-token', token: textOf(index) }),
@@ -328,6 +332,13 @@ describe('a long history', () => {
     }
     expect(document.activeElement).toBe(log);
     await expect.poll(color).not.toBe('rgba(0, 0, 0, 0)');
+    // chatwire's focus ring, drawn inside the scrolling log so nothing clips it.
+    const ring = getComputedStyle(log);
+    expect([ring.outlineStyle, ring.outlineWidth, ring.outlineOffset]).toEqual([
+      'solid',
+      '2px',
+      '-2px',
+    ]);
   });
 
   it('shows a history that arrives all at once after mounting the same way', async () => {
@@ -343,6 +354,25 @@ describe('a long history', () => {
     await expect.poll(shown, { timeout: 10_000 }).toBe(300);
     observer.disconnect();
     // The first commit held the latest messages only, not all 300.
+    expect(counts[0]).toBeLessThan(300);
+  });
+
+  it('shows a history that arrives at once after a clear the same way, even mid fill', async () => {
+    const store = createChatStore();
+    store.actions.receiveMany(finishedReplies(300, (index) => `Reply number ${index}.`));
+    const screen = await renderPanel(store);
+    const log = screen.getByRole('log').element() as HTMLElement;
+    const shown = () => log.querySelectorAll('[data-role="assistant"]').length;
+    // Cleared before the older messages have all filled in.
+    expect(shown()).toBeLessThan(300);
+    store.actions.clearHistory();
+    await expect.poll(shown).toBe(0);
+    const counts: number[] = [];
+    const observer = new MutationObserver(() => counts.push(shown()));
+    observer.observe(log, { childList: true, subtree: true });
+    store.actions.receiveMany(finishedReplies(300, (index) => `Again ${index}.`, 'again'));
+    await expect.poll(shown, { timeout: 10_000 }).toBe(300);
+    observer.disconnect();
     expect(counts[0]).toBeLessThan(300);
   });
 });

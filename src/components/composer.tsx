@@ -85,7 +85,7 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
           className={cn(
             'cw:field-sizing-content cw:max-h-40 cw:min-h-9 cw:flex-1 cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-3 cw:py-2 cw:text-sm cw:text-(--chatwire-text)',
             'cw:disabled:cursor-not-allowed cw:disabled:bg-(--chatwire-hover)',
-            'cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-1 cw:focus-visible:outline-(--chatwire-accent)',
+            'cw:focus-visible:-outline-offset-1',
             classNames.input,
           )}
         />
@@ -95,7 +95,6 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
           className={cn(
             'cw:h-9 cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-accent) cw:px-4 cw:text-sm cw:font-medium cw:text-(--chatwire-on-accent)',
             'cw:disabled:opacity-50',
-            'cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
             classNames.sendButton,
           )}
         >

@@ -101,7 +101,7 @@ export function ConversationMenu() {
         onClick={() => (open ? close(false) : setOpen('first'))}
         onKeyDown={onButtonKeyDown}
         className={cn(
-          'cw:flex cw:size-7 cw:items-center cw:justify-center cw:rounded-(--chatwire-radius) cw:text-base cw:leading-none cw:hover:bg-(--chatwire-hover) cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
+          'cw:flex cw:size-7 cw:items-center cw:justify-center cw:rounded-(--chatwire-radius) cw:text-base cw:leading-none cw:hover:bg-(--chatwire-hover)',
           classNames.menuButton,
         )}
       >

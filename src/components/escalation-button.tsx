@@ -5,8 +5,7 @@ import { cn } from './class-names.ts';
 import { moveFocusToComposer } from './focus.ts';
 import { useChatUi } from './ui-context.tsx';
 
-const BUTTON =
-  'cw:rounded-(--chatwire-radius) cw:px-2.5 cw:py-1 cw:text-xs cw:font-medium cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)';
+const BUTTON = 'cw:rounded-(--chatwire-radius) cw:px-2.5 cw:py-1 cw:text-xs cw:font-medium';
 
 /**
  * "Talk to a human": a small confirm with an optional reason, then one `human-escalation`
@@ -99,7 +98,7 @@ function EscalationConfirm({ id, onDone }: { id: string; onDone: (requested: boo
         // biome-ignore lint/a11y/noAutofocus: the confirm was opened on purpose by this user
         autoFocus
         onChange={(event) => setReason(event.target.value)}
-        className="cw:w-full cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-2 cw:py-1 cw:text-sm cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
+        className="cw:w-full cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-2 cw:py-1 cw:text-sm cw:focus-visible:outline-offset-0"
       />
       <div className="cw:mt-2 cw:flex cw:justify-end cw:gap-2">
         <button

@@ -23,7 +23,7 @@ export function InlineAction({
         onActivate();
       }}
       className={cn(
-        'cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)',
+        'cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-offset-0',
         className,
       )}
     >

@@ -35,7 +35,7 @@ export function MessageList() {
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log needs keyboard focus
         tabIndex={0}
         className={cn(
-          'cw:group/log cw:min-h-0 cw:flex-1 cw:overflow-y-auto cw:overscroll-contain cw:px-3 cw:py-3 cw:focus-visible:outline-2 cw:focus-visible:-outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)',
+          'cw:group/log cw:min-h-0 cw:flex-1 cw:overflow-y-auto cw:overscroll-contain cw:px-3 cw:py-3 cw:focus-visible:-outline-offset-2',
           classNames.messageList,
         )}
       >
@@ -56,7 +56,7 @@ export function MessageList() {
           type="button"
           data-slot="new-messages"
           onClick={scrollToBottom}
-          className="cw:absolute cw:bottom-2 cw:left-1/2 cw:-translate-x-1/2 cw:rounded-full cw:bg-(--chatwire-accent) cw:px-3 cw:py-1 cw:text-xs cw:font-medium cw:text-(--chatwire-on-accent) cw:shadow-md cw:focus-visible:outline-2 cw:focus-visible:outline-offset-2 cw:focus-visible:outline-(--chatwire-accent)"
+          className="cw:absolute cw:bottom-2 cw:left-1/2 cw:-translate-x-1/2 cw:rounded-full cw:bg-(--chatwire-accent) cw:px-3 cw:py-1 cw:text-xs cw:font-medium cw:text-(--chatwire-on-accent) cw:shadow-md"
         >
           {labels.newMessages(unread)}
         </button>
@@ -90,7 +90,10 @@ const FIRST_WINDOW = 40;
 
 /**
  * The transcript's pages from the one that holds `ids[first]` on: page n holds the messages
- * whose index divided by {@link PAGE_SIZE} is n, so a message stays on the same page.
+ * whose index divided by {@link PAGE_SIZE} is n. A message added or removed anywhere but at
+ * the end (a reply another tab shares by time, a history restored late, a clear that keeps
+ * the reply still streaming) moves one message per later page to the next page, which builds
+ * it anew; keeping each message on its page would cost bytes the main entry does not have.
  */
 function pagesFrom(ids: readonly string[], first: number): ReactNode[] {
   const pages: ReactNode[] = [];
@@ -138,9 +141,9 @@ function useProgressiveMount(ids: readonly string[]): number {
   const knownLength = useRef(ids.length);
   const arrivedAtOnce = ids.length - knownLength.current > FIRST_WINDOW;
   knownLength.current = ids.length;
-  if (arrivedAtOnce && firstShown === null) setFirstShown(latestWindowStart(ids));
   // A message list that no longer holds that message (a cleared conversation) shows in full.
   const start = firstShown === null ? 0 : Math.max(0, ids.indexOf(firstShown));
+  if (arrivedAtOnce && start === 0) setFirstShown(latestWindowStart(ids));
   useEffect(() => {
     if (start === 0) return;
     return whenIdle(() => {

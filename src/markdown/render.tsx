@@ -216,7 +216,7 @@ function CodeBlock({
       // The parts of a long block cut in two meet flush, as one block.
       data-continued={continued || undefined}
       data-continues-below={continuesBelow || undefined}
-      className="cw:data-continued:rounded-t-none cw:data-continued:pt-0 cw:data-continues-below:rounded-b-none cw:data-continues-below:pb-0 cw:overflow-x-auto cw:whitespace-pre cw:rounded-md cw:bg-(--chatwire-surface) cw:p-2 cw:font-mono cw:text-xs cw:ring-(--chatwire-accent) cw:focus-visible:outline-2 cw:focus-visible:outline-(--chatwire-accent)"
+      className="cw:data-continued:rounded-t-none cw:data-continued:pt-0 cw:data-continues-below:rounded-b-none cw:data-continues-below:pb-0 cw:overflow-x-auto cw:whitespace-pre cw:rounded-md cw:bg-(--chatwire-surface) cw:p-2 cw:font-mono cw:text-xs cw:ring-(--chatwire-accent) cw:focus-visible:outline-offset-0"
     >
       {/* Inherits the block's font: the browser's own `code` font would change the line height. */}
       <code className="cw:[font:inherit]">{token.text}</code>
