@@ -9,8 +9,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { DEFAULT_LABELS } from '../../src/components/labels.ts';
 import { markdownOptionsFor } from '../../src/components/ui-context.tsx';
 import { LEXER_OPTIONS } from '../../src/markdown/incremental.ts';
-import { GROUP_CLASS, GROUP_SIZE, ISLANDS_CLASS } from '../../src/markdown/markdown-text.tsx';
-import { renderBlocks } from '../../src/markdown/render.tsx';
+import { GROUP_SIZE, ISLANDS_CLASS } from '../../src/markdown/markdown-text.tsx';
+import { BLOCK_FLOW, renderBlocks } from '../../src/markdown/render.tsx';
 import { type Receiver, tokenOf } from './receiver.ts';
 import { clearRoot, container } from './root.ts';
 
@@ -62,7 +62,7 @@ export function mountDomFloor(tokens: readonly string[]): Receiver {
     if (!group || appended % GROUP_SIZE === 0) {
       group = document.createElement('div');
       group.dataset.slot = 'markdown-group';
-      group.className = GROUP_CLASS;
+      group.className = BLOCK_FLOW;
       markdown.append(group);
     }
     group.insertAdjacentHTML('beforeend', html);

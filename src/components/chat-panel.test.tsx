@@ -204,6 +204,36 @@ describe('long replies', () => {
   });
 });
 
+describe('a streaming reply', () => {
+  it('changes nothing in the transcript but itself, and the view follows it', async () => {
+    const store = createChatStore();
+    store.actions.receiveMany(finishedReplies(20, (index) => `Earlier reply ${index}.`));
+    const timestamp = new Date().toISOString();
+    store.actions.receive(JSON.stringify({ type: 'stream-start', messageId: 'long', timestamp }));
+    const screen = await renderPanel(store);
+    const log = screen.getByRole('log').element() as HTMLElement;
+    await expect.poll(() => log.querySelectorAll('[role="listitem"]').length).toBe(21);
+    const reply = log.querySelector('[data-status="streaming"]') as HTMLElement;
+    const touched: Node[] = [];
+    const observer = new MutationObserver((records) => {
+      for (const record of records) touched.push(record.target);
+    });
+    observer.observe(log, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+      attributes: true,
+    });
+    const lines = Array.from({ length: 40 }, (_, index) => `Line ${index} of the answer.\n\n`);
+    await streamReply(store, lines.join(''), 25);
+    observer.disconnect();
+    expect(touched.length).toBeGreaterThan(0);
+    expect(touched.filter((node) => !reply.contains(node))).toEqual([]);
+    expect(reply.textContent).toContain('Line 39 of the answer.');
+    await expect.poll(() => log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(2);
+  });
+});
+
 describe('a markdown reply', () => {
   it('lays out each group of blocks on its own once it has several, and a short one not at all', async () => {
     const store = storeWithReply('Some **bold** text.\n\nA second paragraph.');

@@ -28,9 +28,15 @@ export function useStickToBottom(
     const scroller = scrollerRef.current;
     const content = contentRef.current;
     if (!scroller || !content) return;
+    let lastTop = scroller.scrollTop;
     const onScroll = () => {
       const distance = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
-      isPinned.current = distance <= BOTTOM_SLACK_PX;
+      // Only a scroll up lets go of the bottom. The scroll that followed the content may be
+      // reported after the next growth is already in the DOM, and must not count as one.
+      const movedUp = scroller.scrollTop < lastTop;
+      lastTop = scroller.scrollTop;
+      if (distance <= BOTTOM_SLACK_PX) isPinned.current = true;
+      else if (movedUp) isPinned.current = false;
       setIsAtBottom(isPinned.current);
     };
     const observer = new ResizeObserver(() => {

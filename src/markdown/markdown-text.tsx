@@ -57,9 +57,6 @@ export function MarkdownText({
  */
 export const GROUP_SIZE = 16;
 
-/** A group's classes: the blocks' rhythm. */
-export const GROUP_CLASS = BLOCK_FLOW;
-
 /**
  * The classes of a reply of more than one group: each group is a layout island, so each frame
  * of a long reply lays out a few dozen blocks at most, not every block the reply has so far.
@@ -90,7 +87,7 @@ const SegmentGroup = memo(function SegmentGroup({
     <div
       data-slot="markdown-group"
       data-continued={segments[0]?.continuesAbove || undefined}
-      className={GROUP_CLASS}
+      className={BLOCK_FLOW}
     >
       {segments.map((segment) => (
         <SegmentView
