@@ -1,7 +1,8 @@
 /**
  * `npm run server`: runs the reference server until Ctrl-C.
  * Environment: PORT (default 3001), HOST (default 127.0.0.1), CHATWIRE_TOKEN_DELAY_MS (default 40),
- * CHATWIRE_JWT_SECRET (default: the public dev secret, with a warning).
+ * CHATWIRE_JWT_SECRET (default: the public dev secret, with a warning), CHATWIRE_MESSAGE_IDS
+ * (`random`, the default, or `per-connection`: replies numbered msg_1, msg_2, … on each socket).
  * Hardening (see server/limits.ts):
  * - CHATWIRE_JWT_AUDIENCE, CHATWIRE_JWT_ISSUER: when set, tokens must carry this `aud` / `iss`
  *   (default: not checked);
@@ -21,7 +22,7 @@
  * CHATWIRE_UPSTREAM_TIMEOUT_MS cuts off an upstream that goes quiet (default 30000).
  */
 import { resolveJwtSecret } from './auth.ts';
-import { startServer } from './index.ts';
+import { type MessageIdScheme, startServer } from './index.ts';
 import { HARDENING_ENV, type HardeningEnvSettings, hardeningFromEnv } from './limits.ts';
 import type { Responder } from './responder.ts';
 import {
@@ -115,6 +116,14 @@ function upstreamFromEnv(): { responder: Responder; description: string } | unde
   return undefined;
 }
 
+/** CHATWIRE_MESSAGE_IDS: how replies are numbered; anything else is refused at startup. */
+function messageIdsFromEnvOrExit(): MessageIdScheme {
+  const value = process.env.CHATWIRE_MESSAGE_IDS?.trim() || 'random';
+  if (value === 'random' || value === 'per-connection') return value;
+  console.error(`CHATWIRE_MESSAGE_IDS must be 'random' or 'per-connection', got '${value}'.`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   const port = intFromEnv('PORT', 3001, 65535);
   const host = process.env.HOST?.trim() || '127.0.0.1';
@@ -130,6 +139,7 @@ async function main(): Promise<void> {
     port,
     host,
     tokenDelayMs,
+    messageIds: messageIdsFromEnvOrExit(),
     jwtSecret: secret,
     ...hardening,
     // A long-running server must not keep every frame (and so every conversation) in memory.

@@ -96,6 +96,12 @@ export interface StartServerOptions {
   responder?: Responder;
   /** Delay between demo-responder tokens, in ms. Ignored when `responder` is given. Default 40. */
   tokenDelayMs?: number;
+  /**
+   * How replies' `messageId`s are made: `'random'` (`msg_` and 12 hex digits, unique for all
+   * practical purposes) or `'per-connection'` (`msg_1`, `msg_2`, … counted on each socket,
+   * as a plain backend might: the protocol document does not ask for more). Default 'random'.
+   */
+  messageIds?: MessageIdScheme;
   /** Text of the `connection` frame. Default 'Connected to chatbot server'. */
   connectionMessage?: string;
   /** Text of the `human-escalation-response` frame. Default 'A human agent will contact you soon.'. */
@@ -103,6 +109,9 @@ export interface StartServerOptions {
   /** Receives one line per event (connections, frame types). Never given tokens or query strings. Default: silent. */
   log?: (line: string) => void;
 }
+
+/** How the server names its replies; see {@link StartServerOptions.messageIds}. */
+export type MessageIdScheme = 'random' | 'per-connection';
 
 /** A frame a client sent on an accepted connection, as it arrived. */
 export interface ReceivedFrame {
@@ -189,6 +198,8 @@ interface Connection extends Peer {
   readonly frameLimiter: RateLimiter | undefined;
   /** One controller per in-flight reply, aborted when the socket closes. */
   readonly replies: Set<AbortController>;
+  /** Replies started on this connection so far: the number in a per-connection messageId. */
+  repliesStarted: number;
 }
 
 interface FaultState {
@@ -202,6 +213,7 @@ interface Settings {
   jwtSecret: string;
   expectedClaims: ExpectedClaims;
   responder: Responder;
+  messageIds: MessageIdScheme;
   connectionMessage: string;
   escalationMessage: string;
   /** Undefined: any origin. */
@@ -318,6 +330,7 @@ function createSettings(options: StartServerOptions): Settings {
     expectedClaims: { audience: options.jwtAudience, issuer: options.jwtIssuer },
     responder:
       options.responder ?? createDemoResponder({ tokenDelayMs: options.tokenDelayMs ?? 40 }),
+    messageIds: messageIdScheme(options.messageIds),
     connectionMessage: options.connectionMessage ?? DEFAULT_CONNECTION_MESSAGE,
     escalationMessage: options.escalationMessage ?? DEFAULT_ESCALATION_MESSAGE,
     allowedOrigins: options.allowedOrigins && normalizeOrigins(options.allowedOrigins),
@@ -333,6 +346,14 @@ function createSettings(options: StartServerOptions): Settings {
     recordFrames: options.recordFrames ?? true,
     clock: options.now ?? Date.now,
   };
+}
+
+function messageIdScheme(scheme: MessageIdScheme | undefined): MessageIdScheme {
+  if (scheme === undefined || scheme === 'random' || scheme === 'per-connection')
+    return scheme ?? 'random';
+  throw new RangeError(
+    `startServer: messageIds must be 'random' or 'per-connection', got ${String(scheme)}`,
+  );
 }
 
 type CountOption =
@@ -511,6 +532,7 @@ function onSocket(ctx: Context, peer: Peer, auth: Admission): void {
     rateLimiter: newRateLimiter(ctx.settings.rateLimitPerMinute, ctx),
     frameLimiter: newRateLimiter(ctx.settings.maxFramesPerMinute, ctx),
     replies: new Set(),
+    repliesStarted: 0,
   };
   ctx.connections.set(peer.id, connection);
   peer.socket.on('message', (data, isBinary) => onMessage(ctx, connection, data, isBinary));
@@ -771,7 +793,11 @@ function printable(text: string, max = 40): string {
  * rejects, because a responder failure becomes an error frame.
  */
 async function streamReply(ctx: Context, connection: Connection, content: string): Promise<void> {
-  const messageId = `msg_${randomBytes(6).toString('hex')}`;
+  connection.repliesStarted += 1;
+  const messageId =
+    ctx.settings.messageIds === 'per-connection'
+      ? `msg_${connection.repliesStarted}`
+      : `msg_${randomBytes(6).toString('hex')}`;
   const controller = new AbortController();
   const { signal } = controller;
   connection.replies.add(controller);

@@ -99,7 +99,7 @@ describe('readStoredHistory', () => {
       [],
       { ...user(3), role: 'admin' },
       { ...user(4), id: 'assistant:m9' }, // a user entry cannot take an assistant's id
-      { ...reply(5), id: 'assistant:other' }, // id must match the messageId
+      { ...reply(5), id: 'user:5' }, // an assistant entry cannot take a user's id
       { ...user(6), createdAt: 'yesterday' },
       { ...user(7), text: 42 },
       { ...user(8), text: 'x'.repeat(300_000) },

@@ -140,7 +140,7 @@ function readMessage(entry: unknown): ChatMessage | null {
 }
 
 // Each role keeps to its own id prefix, so a stored entry can never take over the id of a
-// message of another kind (an assistant reply's id is derived from the server's messageId).
+// message of another kind.
 
 function readUserMessage(
   entry: Record<string, unknown>,
@@ -161,7 +161,10 @@ function readAssistantMessage(
   createdAt: string,
 ): AssistantMessage | null {
   const { messageId, status, interruption, tokenCount } = entry;
-  if (typeof messageId !== 'string' || id !== `assistant:${messageId}`) return null;
+  // The server's id is kept for diagnostics only: it named the reply on a connection that
+  // is gone, so nothing is looked up by it.
+  if (typeof messageId !== 'string' || messageId.length > 256 || !id.startsWith('assistant:'))
+    return null;
   if (status !== 'streaming' && status !== 'complete' && status !== 'interrupted') return null;
   const cut =
     interruption === 'connection-lost' ||

@@ -203,8 +203,12 @@ describe('a store with history', () => {
     const second = storeOn(storage).store;
     await second.history?.open(KEY);
     expect(texts(second)).toEqual(['Hello', 'Half a rep']);
-    const reply = second.getState().messagesById['assistant:m1'];
-    expect(reply).toMatchObject({ status: 'interrupted', interruption: 'connection-lost' });
+    const { messageIds, messagesById } = second.getState();
+    expect(messagesById[messageIds[1] ?? '']).toMatchObject({
+      messageId: 'm1',
+      status: 'interrupted',
+      interruption: 'connection-lost',
+    });
   });
 
   it('sends messages queued before a reload once the connection opens, and never twice', async () => {

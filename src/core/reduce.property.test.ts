@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ServerFrame } from './protocol.ts';
-import { assistantMessageKey, type ChatEvent, reduce } from './reduce.ts';
+import { type ChatEvent, reduce } from './reduce.ts';
 import {
   type AssistantMessageStatus,
   type ChatMessage,
@@ -106,50 +106,63 @@ const events = (maxLength: number) => fc.array(eventArbitrary, { maxLength });
 
 // ---------------------------------------------------------------------------------------------
 // An independent model of what each reply should hold, written from the protocol rules:
-// a reply exists from its first stream-start, takes tokens while streaming, and stops
-// streaming at its stream-end or when the connection changes to anything but open. A reply
-// that ends right after an error that came while it streamed (no token in between) ends
-// interrupted: the error was about it.
+// a server's messageId names a reply on one connection only. A stream-start makes a new reply
+// unless its id names one still streaming on this connection; the reply takes tokens while
+// streaming, and stops streaming at its stream-end or when the connection changes to anything
+// but open. Opening or losing the connection forgets the ids. A reply that ends right after an
+// error that came while it streamed (no token in between) ends interrupted: the error was
+// about it.
 
 interface ModelReply {
+  messageId: string;
   text: string;
   tokenCount: number;
   status: AssistantMessageStatus;
 }
 
-function modelReplies(sequence: ChatEvent[]): Map<string, ModelReply> {
-  const replies = new Map<string, ModelReply>();
+function modelReplies(sequence: ChatEvent[]): ModelReply[] {
+  const replies: ModelReply[] = [];
+  let onConnection = new Map<string, ModelReply>();
   let status: ConnectionStatus = 'idle';
-  let atError = new Set<string>();
+  let atError = new Set<ModelReply>();
   for (const event of sequence) {
     if (event.type === 'connection-changed') {
       if (event.status !== status && event.status !== 'open') {
-        for (const reply of replies.values()) {
+        for (const reply of replies) {
           if (reply.status === 'streaming') reply.status = 'interrupted';
         }
       }
+      if ((event.status === 'open') !== (status === 'open')) onConnection = new Map();
       status = event.status;
     }
     if (event.type !== 'frame-received') continue;
     const frame = event.frame;
     if (frame.type === 'error') {
-      atError = new Set(
-        [...replies].flatMap(([id, reply]) => (reply.status === 'streaming' ? [id] : [])),
-      );
+      atError = new Set(replies.filter((reply) => reply.status === 'streaming'));
     }
-    if (frame.type === 'stream-start' && !replies.has(frame.messageId)) {
-      replies.set(frame.messageId, { text: '', tokenCount: 0, status: 'streaming' });
+    if (
+      frame.type === 'stream-start' &&
+      onConnection.get(frame.messageId)?.status !== 'streaming'
+    ) {
+      const reply: ModelReply = {
+        messageId: frame.messageId,
+        text: '',
+        tokenCount: 0,
+        status: 'streaming',
+      };
+      replies.push(reply);
+      onConnection.set(frame.messageId, reply);
     }
     if (frame.type !== 'stream-token' && frame.type !== 'stream-end') continue;
-    const reply = replies.get(frame.messageId);
+    const reply = onConnection.get(frame.messageId);
     if (reply?.status !== 'streaming') continue;
     if (frame.type === 'stream-token') {
       reply.text += frame.token;
       reply.tokenCount += 1;
     } else {
-      reply.status = atError.has(frame.messageId) ? 'interrupted' : 'complete';
+      reply.status = atError.has(reply) ? 'interrupted' : 'complete';
     }
-    atError.delete(frame.messageId);
+    atError.delete(reply);
   }
   return replies;
 }
@@ -179,14 +192,10 @@ describe('reduce over random event sequences', () => {
         const replies = state.messageIds
           .map((id) => state.messagesById[id])
           .filter((message) => message?.role === 'assistant');
-        expect(replies).toHaveLength(expected.size);
-        for (const [id, reply] of expected) {
-          expect(state.messagesById[assistantMessageKey(id)]).toMatchObject({
-            role: 'assistant',
-            messageId: id,
-            ...reply,
-          });
-        }
+        expect(replies).toHaveLength(expected.length);
+        expected.forEach((reply, index) => {
+          expect(replies[index]).toMatchObject({ role: 'assistant', ...reply });
+        });
       }),
       { numRuns: 1500 },
     );

@@ -179,14 +179,75 @@ describe('streamed assistant replies', () => {
     expect(after.messageIds).toBe(before.messageIds);
   });
 
-  it('does not restart a completed reply on a repeated stream-start', () => {
+  it("starts a new reply when a finished reply's id comes again, leaving the old one as it was", () => {
     const before = start(streamStart('m1'), streamToken('m1', 'old'), streamEnd('m1'));
-    const after = apply(before, streamStart('m1'), streamToken('m1', 'new'));
-    expect(assistant(after, 'm1')).toMatchObject({ text: 'old', status: 'complete' });
-    expect(after.problems.map((problem) => problem.kind)).toEqual([
-      'duplicate-stream-start',
-      'late-frame',
+    const after = apply(before, streamStart('m1'), streamToken('m1', 'new'), streamEnd('m1'));
+    const [first, second] = after.messageIds.map((id) => after.messagesById[id]);
+    expect(first).toBe(before.messagesById[before.messageIds[0] ?? '']);
+    expect(second).toMatchObject({ messageId: 'm1', text: 'new', status: 'complete' });
+    expect(second?.id).not.toBe(first?.id);
+    expect(after.problems).toEqual([]);
+  });
+
+  it('ignores a second stream-start for a reply still streaming on this connection', () => {
+    const before = start(streamStart('m1'), streamToken('m1', 'one '));
+    const after = apply(before, streamStart('m1'), streamToken('m1', 'two'));
+    expect(after.messageIds).toHaveLength(1);
+    expect(assistant(after, 'm1')).toMatchObject({ text: 'one two', status: 'streaming' });
+    expect(after.problems.map((problem) => problem.kind)).toEqual(['duplicate-stream-start']);
+  });
+
+  it("forgets the server's ids with the connection: the same id on the next one is a new reply", () => {
+    const state = start(
+      connectionChanged('open'),
+      streamStart('msg_1'),
+      streamToken('msg_1', 'first'),
+      streamEnd('msg_1'),
+      connectionChanged('reconnecting'),
+      connectionChanged('open'),
+      streamStart('msg_1'),
+      streamToken('msg_1', 'second'),
+      streamEnd('msg_1'),
+    );
+    const replies = state.messageIds.map((id) => state.messagesById[id]);
+    expect(replies.map((reply) => reply?.role === 'assistant' && reply.text)).toEqual([
+      'first',
+      'second',
     ]);
+    expect(replies.map((reply) => reply?.role === 'assistant' && reply.status)).toEqual([
+      'complete',
+      'complete',
+    ]);
+    expect(state.problems).toEqual([]);
+  });
+
+  it('keeps interleaved replies apart when both reuse ids of earlier replies', () => {
+    const state = start(
+      connectionChanged('open'),
+      streamStart('a'),
+      streamEnd('a'),
+      streamStart('b'),
+      streamEnd('b'),
+      streamStart('a'),
+      streamStart('b'),
+      streamToken('a', 'A1 '),
+      streamToken('b', 'B1 '),
+      streamToken('a', 'A2'),
+      streamEnd('b'),
+      streamToken('b', 'late'),
+      streamEnd('a'),
+    );
+    const texts = state.messageIds.map((id) => {
+      const reply = state.messagesById[id];
+      return reply?.role === 'assistant' ? `${reply.text}|${reply.status}` : '';
+    });
+    expect(texts).toEqual(['|complete', '|complete', 'A1 A2|complete', 'B1 |complete']);
+    expect(state.problems.map((problem) => problem.kind)).toEqual(['late-frame']);
+  });
+
+  it('gives a reply the id its event brings, so two tabs never make the same one', () => {
+    const state = start({ ...streamStart('msg_1'), newMessageId: 'tab-a-1' } as ChatEvent);
+    expect(state.messageIds).toEqual(['assistant:tab-a-1']);
   });
 
   it.each([
@@ -198,7 +259,7 @@ describe('streamed assistant replies', () => {
     expect(state.problems).toEqual([
       {
         kind: 'unknown-message-id',
-        message: `${type} for unknown messageId 'ghost': the server must send stream-start first.`,
+        message: `${type} for unknown messageId 'ghost': the server must send stream-start first (on this connection).`,
         at: LATER,
       },
     ]);
@@ -226,18 +287,31 @@ describe('streamed assistant replies', () => {
     expect(after.problems[0]?.message).toMatch(/stream-end.*'m1'/);
   });
 
-  it('records a token for an interrupted reply as a late frame', () => {
+  it('records a token for a reply that ended as a late frame', () => {
+    const state = start(
+      connectionChanged('open'),
+      streamStart('m1'),
+      streamToken('m1', 'part'),
+      streamEnd('m1'),
+      streamToken('m1', 'rest'),
+    );
+    expect(assistant(state, 'm1')).toMatchObject({ text: 'part', status: 'complete' });
+    expect(state.problems).toEqual([
+      { kind: 'late-frame', message: expect.stringContaining('complete'), at: AT },
+    ]);
+  });
+
+  it('keeps a reply cut by a drop as it was: a token for its id after reconnecting is unknown', () => {
     const state = start(
       connectionChanged('open'),
       streamStart('m1'),
       streamToken('m1', 'part'),
       connectionChanged('reconnecting'),
+      connectionChanged('open'),
       streamToken('m1', 'rest'),
     );
     expect(assistant(state, 'm1')).toMatchObject({ text: 'part', status: 'interrupted' });
-    expect(state.problems).toEqual([
-      { kind: 'late-frame', message: expect.stringContaining('interrupted'), at: AT },
-    ]);
+    expect(state.problems.map((problem) => problem.kind)).toEqual(['unknown-message-id']);
   });
 });
 

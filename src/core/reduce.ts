@@ -2,8 +2,10 @@
  * The chat reducer: `reduce(state, event) → state`, pure and synchronous.
  *
  * Invariants (checked by the property test beside this file):
- * - An assistant message's text is exactly the tokens accepted for its `messageId`, in
- *   arrival order; tokens for another id never touch it (interleaved streams stay apart).
+ * - An assistant message's text is exactly the tokens accepted for its `messageId` on its
+ *   connection, in arrival order; tokens for another id never touch it (interleaved streams
+ *   stay apart). A server's ids name replies on one connection only: the same id on a later
+ *   connection, or after its reply finished, starts a new reply under chatwire's own id.
  * - Once an assistant message is `complete`, or `interrupted` by a lost connection, it never
  *   changes again; duplicate and late frames are recorded as problems and otherwise ignored.
  *   (A reply interrupted only for going quiet resumes if its tokens come after all.)
@@ -43,7 +45,18 @@ import {
 
 /** Everything that can happen to a chat widget. `at` is an ISO-8601 time. */
 export type ChatEvent =
-  | { type: 'frame-received'; frame: ServerFrame; at: string }
+  | {
+      type: 'frame-received';
+      frame: ServerFrame;
+      at: string;
+      /**
+       * A unique id for the message this frame adds to the transcript, if it adds one (a
+       * reply's `stream-start`, a server notice); the store makes one per frame. Without it the
+       * reducer derives one that is unique in this state only, which suits tests and replays
+       * but not two tabs sharing a conversation.
+       */
+      newMessageId?: string;
+    }
   /** A frame that could not be used: recorded, and the user told (at most once a minute). */
   | { type: 'frame-rejected'; problem: FrameProblem; at: string }
   /** A frame used despite a flaw (no timestamp): recorded only. */
@@ -90,16 +103,29 @@ export type ConnectionDetails = Partial<
   Pick<ConnectionState, 'attempt' | 'nextRetryAt' | 'roundTripMs' | 'authProblem'>
 >;
 
-/** The key an assistant reply is stored under, kept apart from local ids by its prefix. */
+/**
+ * The id a reply started by `stream-start` for `messageId` gets when its event carries no
+ * `newMessageId` (tests and replays) and the id is still free. Prefer {@link replyIdFor},
+ * which asks the state.
+ */
 export function assistantMessageKey(messageId: string): string {
   return `assistant:${messageId}`;
+}
+
+/**
+ * chatwire's id for the reply the server's `messageId` names on the current connection, or
+ * null when no reply with that id started on it.
+ */
+export function replyIdFor(state: ChatState, messageId: string): string | null {
+  const replies = state.repliesOnConnection;
+  return Object.hasOwn(replies, messageId) ? (replies[messageId] ?? null) : null;
 }
 
 /** Applies one event. Returns `state` itself when nothing changed. */
 export function reduce(state: ChatState, event: ChatEvent): ChatState {
   switch (event.type) {
     case 'frame-received':
-      return reduceFrame(state, event.frame, event.at);
+      return reduceFrame(state, event.frame, event.at, event.newMessageId);
     case 'frame-rejected':
       return noticeUnreadable(
         addProblem(state, event.problem.kind, event.problem.message, event.at),
@@ -163,32 +189,38 @@ export function apply(state: ChatState, ...events: ChatEvent[]): ChatState {
   return events.reduce(reduce, state);
 }
 
-function reduceFrame(state: ChatState, frame: ServerFrame, at: string): ChatState {
+function reduceFrame(
+  state: ChatState,
+  frame: ServerFrame,
+  at: string,
+  newMessageId: string | undefined,
+): ChatState {
   switch (frame.type) {
     case 'connection':
       if (state.hasShownConnectionNotice) return state;
       return {
-        ...addSystemMessage(state, 'connection', frame.message, at),
+        ...addSystemMessage(state, 'connection', frame.message, at, newMessageId),
         hasShownConnectionNotice: true,
       };
     case 'stream-start':
-      return startStream(state, frame.messageId, at);
+      return startStream(state, frame.messageId, at, newMessageId);
     case 'stream-token':
       return appendTokens(state, frame.messageId, frame.token, 1, at);
     case 'stream-end': {
+      const id = replyIdFor(state, frame.messageId);
       // Ended right after an error that came while it streamed: the error was about it.
-      const cut = state.streamsAtError.includes(assistantMessageKey(frame.messageId));
+      const cut = id !== null && state.streamsAtError.includes(id);
       const ended = updateStream(state, frame.type, frame.messageId, at, (message) => ({
         ...message,
         status: cut ? 'interrupted' : 'complete',
         interruption: cut ? 'server-error' : null,
         updatedAt: at,
       }));
-      return withoutStreamAtError(ended, frame.messageId);
+      return withoutStreamAtError(ended, id);
     }
     case 'human-escalation-response':
       return {
-        ...addSystemMessage(state, 'escalation', frame.message, at),
+        ...addSystemMessage(state, 'escalation', frame.message, at, newMessageId),
         escalation: { ...state.escalation, status: 'acknowledged' },
       };
     case 'error':
@@ -218,32 +250,39 @@ function appendTokens(
     updatedAt: at,
   }));
   // A reply that goes on after an error was not the one the error was about.
-  return withoutStreamAtError(appended, messageId);
+  return withoutStreamAtError(appended, replyIdFor(state, messageId));
 }
 
 /** Replies still open: streaming, or only gone quiet (they may yet resume or end). */
 function streamingIds(state: ChatState): string[] {
   return state.messageIds.filter((id) => {
     const message = state.messagesById[id];
-    return (
-      message?.role === 'assistant' &&
-      (message.status === 'streaming' || message.interruption === 'stalled')
-    );
+    return message?.role === 'assistant' && isOpen(message);
   });
 }
 
-function withoutStreamAtError(state: ChatState, messageId: string): ChatState {
-  const id = assistantMessageKey(messageId);
-  if (!state.streamsAtError.includes(id)) return state;
+function withoutStreamAtError(state: ChatState, id: string | null): ChatState {
+  if (id === null || !state.streamsAtError.includes(id)) return state;
   return { ...state, streamsAtError: state.streamsAtError.filter((other) => other !== id) };
 }
 
-function startStream(state: ChatState, messageId: string, at: string): ChatState {
-  const id = assistantMessageKey(messageId);
-  if (state.messagesById[id]) {
-    const problem = `stream-start for messageId ${quoted(messageId)} repeats one already seen; it was ignored.`;
+function startStream(
+  state: ChatState,
+  messageId: string,
+  at: string,
+  newMessageId: string | undefined,
+): ChatState {
+  // Only a reply still open on this connection makes the id a duplicate: once its reply has
+  // finished, or on another connection, a server may use the same id again.
+  const current = state.messagesById[replyIdFor(state, messageId) ?? ''];
+  if (current?.role === 'assistant' && isOpen(current)) {
+    const problem = `stream-start for messageId ${quoted(messageId)} repeats one still streaming on this connection; it was ignored.`;
     return noticeUnreadable(addProblem(state, 'duplicate-stream-start', problem, at), at);
   }
+  const id = freeId(
+    state,
+    newMessageId === undefined ? assistantMessageKey(messageId) : `assistant:${newMessageId}`,
+  );
   const message: AssistantMessage = {
     id,
     role: 'assistant',
@@ -261,7 +300,22 @@ function startStream(state: ChatState, messageId: string, at: string): ChatState
     state.awaitingReply.length > 0
       ? { ...state, awaitingReply: state.awaitingReply.slice(1) }
       : state;
-  return addMessage(answered, message);
+  return addMessage(
+    { ...answered, repliesOnConnection: { ...state.repliesOnConnection, [messageId]: id } },
+    message,
+  );
+}
+
+/** Still open: streaming, or only gone quiet (it may yet resume or end). */
+const isOpen = (message: AssistantMessage) =>
+  message.status === 'streaming' || message.interruption === 'stalled';
+
+/** `id`, or when a message already has it, `id` with the first free `#n` after it. */
+function freeId(state: ChatState, id: string): string {
+  if (!state.messagesById[id]) return id;
+  let suffix = 2;
+  while (state.messagesById[`${id}#${suffix}`]) suffix++;
+  return `${id}#${suffix}`;
 }
 
 function updateStream(
@@ -271,10 +325,20 @@ function updateStream(
   at: string,
   update: (message: AssistantMessage) => AssistantMessage,
 ): ChatState {
-  const message = state.messagesById[assistantMessageKey(messageId)];
-  if (message?.role !== 'assistant') {
-    const problem = `${frameType} for unknown messageId ${quoted(messageId)}: the server must send stream-start first.`;
+  const id = replyIdFor(state, messageId);
+  if (id === null) {
+    const problem = `${frameType} for unknown messageId ${quoted(messageId)}: the server must send stream-start first (on this connection).`;
     return noticeUnreadable(addProblem(state, 'unknown-message-id', problem, at), at);
+  }
+  const message = state.messagesById[id];
+  // Started here but gone since: cleared by the user, who wants no more of it.
+  if (message?.role !== 'assistant') {
+    return addProblem(
+      state,
+      'late-frame',
+      `${frameType} for messageId ${quoted(messageId)} arrived after its reply was cleared; it was ignored.`,
+      at,
+    );
   }
   // A reply cut off only because it went quiet picks up again when tokens resume: the
   // socket was fine, the model was just slow.
@@ -338,7 +402,11 @@ function changeConnection(
     (key) => connection[key] === state.connection[key],
   );
   if (unchanged) return state;
-  const next = { ...state, connection };
+  // Opening or losing a socket is a new connection: the server's reply ids start over.
+  const newConnection = (status === 'open') !== (state.connection.status === 'open');
+  const next = newConnection
+    ? { ...state, connection, repliesOnConnection: {} }
+    : { ...state, connection };
   if (status === 'open') return next;
   // A request for a person that the server never answered is lost with the socket; let the
   // user ask again rather than leave "Asking for a person…" up forever.
@@ -389,7 +457,12 @@ function addSystemMessage(
   source: SystemMessageSource,
   text: string,
   at: string,
+  newMessageId?: string,
 ): ChatState {
+  if (newMessageId !== undefined) {
+    const id = freeId(state, `system:${newMessageId}`);
+    return addMessage(state, { id, role: 'system', source, text, createdAt: at });
+  }
   // Skip any id a caller already used through `dispatch`, so nothing is overwritten.
   let sequence = state.sequence;
   while (state.messagesById[`system:${sequence}`]) sequence++;

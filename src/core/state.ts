@@ -39,9 +39,13 @@ export interface UserMessage {
 
 /** A reply streamed by the chatbot. */
 export interface AssistantMessage {
+  /**
+   * chatwire's own id for the reply (`assistant:` and a unique suffix). Not the server's
+   * `messageId`, which names a reply only on the connection it came on.
+   */
   id: string;
   role: 'assistant';
-  /** The server's `messageId` for this reply. */
+  /** The server's `messageId` for this reply, as it came on its connection. */
   messageId: string;
   /** All tokens received so far, in arrival order. */
   text: string;
@@ -158,6 +162,14 @@ export interface ChatState {
   /** When the user last cleared the conversation (ISO-8601), or null; kept with the history. */
   clearedAt: string | null;
   /**
+   * The replies started on the current connection, by the server's `messageId`: where its
+   * tokens and `stream-end` go. A server may number replies per connection (`msg_1`, `msg_2`,
+   * …), so an id names a reply only on the connection it came on; this map starts empty on
+   * every connection, and a `stream-start` that reuses a finished reply's id starts another.
+   * Keys come from the server: look them up with `Object.hasOwn`.
+   */
+  repliesOnConnection: Record<string, string>;
+  /**
    * Replies that were streaming when the server sent an `error` and have had no token since:
    * if one ends now, the error was about it, and it ends `interrupted`.
    */
@@ -205,6 +217,7 @@ export function initialChatState(): ChatState {
     hasShownConnectionNotice: false,
     sequence: 0,
     clearedAt: null,
+    repliesOnConnection: {},
     streamsAtError: [],
     unreadableNoticeAt: null,
   };

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ClientFrame } from './protocol.ts';
-import { assistantMessageKey } from './reduce.ts';
 import type { ChatState, Problem, UserMessage } from './state.ts';
 import {
+  type ChatStore,
   type ChatStoreOptions,
   createChatStore,
   DEFAULT_ESCALATION_REASON,
@@ -53,6 +53,17 @@ function userMessages(state: ChatState): UserMessage[] {
 
 const contents = (frames: ClientFrame[]) =>
   frames.map((frame) => (frame.type === 'chat' ? frame.content : frame.type));
+
+/** chatwire's id for the latest reply the server called `messageId`, or ''. */
+function replyId(store: ChatStore, messageId: string): string {
+  const { messageIds, messagesById } = store.getState();
+  return (
+    messageIds.findLast((id) => {
+      const message = messagesById[id];
+      return message?.role === 'assistant' && message.messageId === messageId;
+    }) ?? ''
+  );
+}
 
 describe('sendMessage', () => {
   it('queues a message while the connection is not open and sends nothing', () => {
@@ -349,7 +360,7 @@ describe('receive', () => {
       '{"type":"stream-token","messageId":"msg_abc123","token":"Hello","timestamp":"x"}',
     );
 
-    expect(store.getState().messagesById[assistantMessageKey('msg_abc123')]).toMatchObject({
+    expect(store.getState().messagesById[replyId(store, 'msg_abc123')]).toMatchObject({
       role: 'assistant',
       text: 'Hello',
       status: 'streaming',
@@ -381,7 +392,7 @@ describe('receive', () => {
       message: expect.stringContaining('"timestamp"'),
       at: T0,
     });
-    expect(store.getState().messagesById[assistantMessageKey('m1')]).toMatchObject({
+    expect(store.getState().messagesById[replyId(store, 'm1')]).toMatchObject({
       status: 'streaming',
     });
   });
@@ -391,7 +402,8 @@ describe('receive', () => {
     actions.receive('{"type":"stream-token","messageId":"m9","token":"x","timestamp":"t"}');
     expect(onProblem).toHaveBeenCalledWith({
       kind: 'unknown-message-id',
-      message: "stream-token for unknown messageId 'm9': the server must send stream-start first.",
+      message:
+        "stream-token for unknown messageId 'm9': the server must send stream-start first (on this connection).",
       at: T0,
     });
   });
@@ -473,7 +485,7 @@ describe('retryReply', () => {
     store.actions.setConnectionStatus('reconnecting');
     store.actions.setConnectionStatus('open');
 
-    expect(store.actions.retryReply(assistantMessageKey('r'))).toBe(true);
+    expect(store.actions.retryReply(replyId(store, 'r'))).toBe(true);
     expect(
       frames
         .filter((frame) => frame.type === 'chat')
@@ -494,7 +506,7 @@ describe('retryReply', () => {
         timestamp: '2026-01-01T00:00:00.000Z',
       }),
     );
-    expect(store.actions.retryReply(assistantMessageKey('r'))).toBe(false);
+    expect(store.actions.retryReply(replyId(store, 'r'))).toBe(false);
     expect(store.actions.retryReply('nope')).toBe(false);
   });
 });
@@ -516,7 +528,7 @@ describe('receiveMany', () => {
       null,
     ]);
     expect(listener).toHaveBeenCalledTimes(1);
-    const reply = store.getState().messagesById[assistantMessageKey('b')];
+    const reply = store.getState().messagesById[replyId(store, 'b')];
     expect(reply?.role === 'assistant' && reply.text).toBe('one two three');
   });
 
@@ -538,8 +550,8 @@ describe('receiveMany', () => {
       frame({ type: 'stream-end', messageId: 'a' }),
     ]);
     const { messagesById } = store.getState();
-    const a = messagesById[assistantMessageKey('a')];
-    const b = messagesById[assistantMessageKey('b')];
+    const a = messagesById[replyId(store, 'a')];
+    const b = messagesById[replyId(store, 'b')];
     expect(a?.role === 'assistant' && [a.text, a.tokenCount, a.status]).toEqual([
       '1 2 3 4',
       4,

@@ -23,7 +23,10 @@ export interface ChatStoreOptions {
   initialState?: ChatState;
   /** The clock; injectable for deterministic tests. Defaults to `new Date()`. */
   now?: () => Date;
-  /** Makes ids for the user's messages. Defaults to `crypto.randomUUID()`. */
+  /**
+   * Makes the ids of new messages (the user's, replies, notices), unique across the tabs that
+   * may share the conversation. Defaults to `crypto.randomUUID()`.
+   */
   createId?: () => string;
   /** Called for each frame chatwire could not use. The widget carries on regardless. */
   onProblem?: (problem: Problem) => void;
@@ -95,11 +98,21 @@ export const DEFAULT_MAX_MESSAGE_LENGTH = 4_000;
 
 /**
  * Adds the event for a received frame to `events`; a token for the same reply as the event
- * before it joins that event, so a batch of tokens becomes one update of the reply.
+ * before it joins that event, so a batch of tokens becomes one update of the reply. A frame
+ * that adds a message gets a fresh id for it, unique across tabs that share the conversation.
  */
-function addFrameEvent(events: ChatEvent[], frame: ServerFrame, at: string): void {
+function addFrameEvent(
+  events: ChatEvent[],
+  frame: ServerFrame,
+  at: string,
+  createId: () => string,
+): void {
   if (frame.type !== 'stream-token') {
-    events.push({ type: 'frame-received', frame, at });
+    events.push(
+      addsMessage(frame)
+        ? { type: 'frame-received', frame, at, newMessageId: createId() }
+        : { type: 'frame-received', frame, at },
+    );
     return;
   }
   const last = events.at(-1);
@@ -116,6 +129,15 @@ function addFrameEvent(events: ChatEvent[], frame: ServerFrame, at: string): voi
     count: 1,
     at,
   });
+}
+
+/** Frames that may add a message to the transcript: a reply, or a notice from the server. */
+function addsMessage(frame: ServerFrame): boolean {
+  return (
+    frame.type === 'stream-start' ||
+    frame.type === 'connection' ||
+    frame.type === 'human-escalation-response'
+  );
 }
 
 /** Creates the store for one chat widget. Each widget needs its own. */
@@ -247,7 +269,7 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
         }
         for (const warning of result.warnings)
           warnings.push({ type: 'frame-warning', problem: warning, at });
-        addFrameEvent(events, result.frame, at);
+        addFrameEvent(events, result.frame, at, createId);
         return result.frame.type;
       });
       dispatchAll([...events, ...warnings]);

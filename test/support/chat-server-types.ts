@@ -5,6 +5,8 @@ import type { ServerFrame } from '../../src/core/protocol.ts';
 export interface ChatServerOptions {
   /** Delay between reply tokens, in ms. Default 5. */
   tokenDelayMs?: number;
+  /** How the server names replies: `per-connection` numbers them msg_1, msg_2, … per socket. */
+  messageIds?: 'random' | 'per-connection';
 }
 
 /** A running reference server, as a browser test sees it. */

@@ -30,6 +30,7 @@ function startTestServer(options: ChatServerOptions, port = 0): Promise<Referenc
     port,
     jwtSecret: TEST_JWT_SECRET,
     tokenDelayMs: options.tokenDelayMs ?? 5,
+    ...(options.messageIds && { messageIds: options.messageIds }),
   });
 }
 
