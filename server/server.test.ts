@@ -254,6 +254,40 @@ describe('reference server', () => {
     client.close();
   });
 
+  it('numbers replies msg_1, msg_2 on each connection when asked to', async () => {
+    const numbering = await startServer({
+      port: 0,
+      tokenDelayMs: 0,
+      jwtSecret: SECRET,
+      messageIds: 'per-connection',
+    });
+    try {
+      const idsOfTwoReplies = async (): Promise<string[]> => {
+        const client = await connectReady(numbering, token);
+        const ids: string[] = [];
+        for (const question of ['one', 'two']) {
+          client.send({ type: 'chat', content: question, timestamp: timestamp() });
+          const [start] = await client.until(isStreamEnd);
+          if (start?.type === 'stream-start') ids.push(start.messageId);
+        }
+        client.close();
+        return ids;
+      };
+      expect(await idsOfTwoReplies()).toEqual(['msg_1', 'msg_2']);
+      // A new socket starts counting again: the ids only name replies on one connection.
+      expect(await idsOfTwoReplies()).toEqual(['msg_1', 'msg_2']);
+    } finally {
+      await numbering.close();
+    }
+  });
+
+  it('refuses an unknown message id scheme', async () => {
+    await expect(
+      // @ts-expect-error: a JavaScript caller can pass anything
+      startServer({ port: 0, jwtSecret: SECRET, messageIds: 'sequential' }),
+    ).rejects.toThrow(/messageIds must be 'random' or 'per-connection'/);
+  });
+
   it('answers ping with pong', async () => {
     const client = await connectReady(server, token);
     client.send({ type: 'ping', timestamp: timestamp() });
