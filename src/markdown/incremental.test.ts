@@ -139,7 +139,7 @@ describe('parseIncrementally', () => {
     const steps = stream(text, [4, 9]);
     const longestOpen = Math.max(...steps.map((step) => step.text.length - step.stableEnd));
     expect(longestOpen).toBeLessThan(BLOCK_PART + 200);
-    const final = steps.at(-1) as MarkdownDocument;
+    const final = steps.at(-2) as MarkdownDocument;
     const segments = [...final.stable, ...(final.open ? [final.open] : [])];
     expect(segments.length).toBeGreaterThan(15);
     expect(segments[0]?.continuesAbove).toBe(false);
@@ -172,7 +172,7 @@ describe('parseIncrementally', () => {
     const steps = stream(text, [5, 11]);
     const longestOpen = Math.max(...steps.map((step) => step.text.length - step.stableEnd));
     expect(longestOpen).toBeLessThan(BLOCK_PART + 200);
-    const final = steps.at(-1) as MarkdownDocument;
+    const final = steps.at(-2) as MarkdownDocument;
     const segments = [...final.stable, ...(final.open ? [final.open] : [])];
     const code = segments.flatMap((segment) =>
       segment.tokens.flatMap((token) => (token.type === 'code' ? [token] : [])),
@@ -212,7 +212,7 @@ describe('parseIncrementally', () => {
     const steps = stream(text, [4, 9]);
     const longestOpen = Math.max(...steps.map((step) => step.text.length - step.stableEnd));
     expect(longestOpen).toBeLessThan(BLOCK_PART + 200);
-    const lists = allTokens(steps.at(-1) as MarkdownDocument).filter(
+    const lists = allTokens(steps.at(-2) as MarkdownDocument).filter(
       (token): token is Tokens.List => token.type === 'list',
     );
     expect(lists.length).toBeGreaterThan(2);
@@ -226,27 +226,51 @@ describe('parseIncrementally', () => {
 
   it('does not cut before a line that would read differently on its own', () => {
     const text = `${'word '.repeat(230)}\n    indented continuation\n=== not a heading ${'x '.repeat(10)}`;
-    const parsed = stream(text, [7]).at(-1) as MarkdownDocument;
+    const parsed = stream(text, [7]).at(-2) as MarkdownDocument;
     expect(parsed.stable).toEqual([]);
     expect(parsed.open?.tokens.map((token) => token.type)).toEqual(['paragraph']);
   });
 
-  it('lexes a finished reply seen for the first time in one piece', () => {
-    const parsed = parseIncrementally(null, 'One.\n\nTwo.\n\nThree\n', false);
-    expect(parsed.stable).toEqual([]);
-    expect(parsed.open?.tokens.map((token) => token.type)).toEqual([
-      'paragraph',
-      'space',
-      'paragraph',
-      'space',
-      'paragraph',
+  it('builds a finished reply from one lex of it, a segment per block keyed by its offset', () => {
+    const text = 'One.\r\n\r\nTwo.\n\n\nThree\n';
+    const parsed = parseIncrementally(null, text, false);
+    expect(parsed.complete).toBe(true);
+    expect(parsed.open).toBeNull();
+    expect(parsed.stable.map((segment) => segment.key)).toEqual([0, 8, 15]);
+    expect(parsed.stable.map((segment) => segment.tokens.map((token) => token.type))).toEqual([
+      ['paragraph', 'space'],
+      ['paragraph', 'space'],
+      ['paragraph'],
+    ]);
+    expect(parseIncrementally(parsed, text, false)).toBe(parsed);
+  });
+
+  it('finishes a streamed reply with the segments of its whole text, keeping confirmed ones', () => {
+    const text = 'One.\n\nTwo.\n\nThree and **four**\n';
+    const streamed = parseIncrementally(null, text, true);
+    const finished = parseIncrementally(streamed, text, false);
+    expect(finished).toEqual(parseIncrementally(null, text, false));
+    expect(finished.stable[0]).toBe(streamed.stable[0]);
+    expect(finished.stable[1]).toBe(streamed.stable[1]);
+  });
+
+  it('streams again from the start when a finished reply grows', () => {
+    const finished = parseIncrementally(null, 'One.\n\nTwo', false);
+    const resumed = parseIncrementally(finished, 'One.\n\nTwo more\n\nThree', true);
+    expect(resumed.complete).toBe(false);
+    expect(allTokens(resumed).map((token) => token.raw)).toEqual([
+      'One.',
+      '\n\n',
+      'Two more',
+      '\n\n',
+      'Three',
     ]);
   });
 
   it('starts afresh when the text is not a continuation of the previous one', () => {
     const first = parseIncrementally(null, 'One.\n\nTwo.\n\nThree\n', true);
-    expect(first.stable.length).toBe(1);
-    const replaced = parseIncrementally(first, 'Other.\n\nText', false);
+    expect(first.stable.length).toBe(2);
+    const replaced = parseIncrementally(first, 'Other.\n\nText', true);
     expect(allTokens(replaced).map((token) => token.raw)).toEqual(['Other.', '\n\n', 'Text']);
   });
 
@@ -261,7 +285,7 @@ describe('parseIncrementally', () => {
     const streaming = parseIncrementally(null, 'Some **bold te', true);
     expect(JSON.stringify(streaming.open?.tokens)).toContain('"type":"strong"');
     const complete = parseIncrementally(streaming, 'Some **bold te', false);
-    expect(JSON.stringify(complete.open?.tokens)).not.toContain('"type":"strong"');
+    expect(JSON.stringify(allTokens(complete))).not.toContain('"type":"strong"');
   });
 
   it('leaves code in a quote or a list item alone while it streams', () => {

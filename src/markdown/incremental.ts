@@ -21,7 +21,17 @@
  *   of many kilobytes in one paragraph.
  *
  * Link reference definitions are carried forward, so `[text][ref]` works after its
- * `[ref]: url` line; a definition that comes later than its use is not applied backwards.
+ * `[ref]: url` line; while the reply streams, a definition that comes later than its use is
+ * not applied backwards.
+ *
+ * Those rules guess, and a guess can be wrong: a tight list that turns loose near its end, a
+ * definition after its use, a paragraph part that a table's delimiter row turns into a header.
+ * So once the reply stops growing (complete, stopped, interrupted, stalled, or restored from
+ * history) the document is rebuilt from one lex of its whole text: one segment per top-level
+ * block, keyed by where it starts, the same whether it was streamed or not. Segments whose
+ * tokens the whole lex confirms keep their objects, so their views are not rendered again;
+ * only blocks the guess got wrong are. A finished reply therefore renders exactly as its whole
+ * text rendered in one piece.
  */
 import { getDefaults, Lexer, type Links, type Token, type Tokens } from 'marked';
 import { closeOpenInline } from './complete-inline.ts';
@@ -60,6 +70,11 @@ export interface MarkdownDocument {
   readonly carry: string;
   /** The open end continues a paragraph or code block cut by a long-block rule. */
   readonly openContinues: boolean;
+  /**
+   * Built from one lex of the whole text, for a reply that is not growing: one segment per
+   * top-level block, all of them in `stable`.
+   */
+  readonly complete: boolean;
 }
 
 /** Lexes `source` as one segment, with the link definitions known so far. */
@@ -80,13 +95,41 @@ function plainParagraph(text: string): Token {
   return { type: 'paragraph', raw: text, text, tokens: [{ type: 'escape', raw: text, text }] };
 }
 
-/** Length in the original text of the first `count` characters after `\r\n` became `\n`. */
-function originalLength(original: string, count: number): number {
-  let index = 0;
-  for (let seen = 0; seen < count && index < original.length; seen++) {
-    index += original.startsWith('\r\n', index) ? 2 : 1;
+/**
+ * Where in `original` the text ends that, from `index` on, becomes `count` characters once
+ * `\r\n` is `\n`.
+ */
+function originalIndex(original: string, index: number, count: number): number {
+  let at = index;
+  for (let seen = 0; seen < count && at < original.length; seen++) {
+    at += original.startsWith('\r\n', at) ? 2 : 1;
   }
-  return index;
+  return at;
+}
+
+/** Length in the original text of the first `count` characters after `\r\n` became `\n`. */
+const originalLength = (original: string, count: number) => originalIndex(original, 0, count);
+
+/**
+ * `tokens`, lexed from `original` from `start` on, as one segment per top-level block (a block
+ * and the blank lines after it), keyed by where each starts in `original`.
+ */
+function blockSegments(tokens: readonly Token[], original: string, start: number): Segment[] {
+  const segments: Segment[] = [];
+  let at = start;
+  let blocks: Token[] = [];
+  const flush = () => {
+    if (blocks.length === 0) return;
+    segments.push({ key: at, tokens: blocks, continuesAbove: false, continuesBelow: false });
+    at = originalIndex(original, at, rawLength(blocks));
+    blocks = [];
+  };
+  for (const token of tokens) {
+    if (token.type !== 'space') flush();
+    blocks.push(token);
+  }
+  flush();
+  return segments;
 }
 
 /** Line ends as marked's lexer sees them. */
@@ -253,17 +296,88 @@ const EMPTY: MarkdownDocument = {
   links: Object.create(null),
   carry: '',
   openContinues: false,
+  complete: false,
 };
 
-/** A document of `text` lexed in one piece, as its open end. */
-function whole(text: string): MarkdownDocument {
+/** Whether two values made of JSON-like parts (marked's tokens) are equal, part for part. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  return keys.every((key) => Object.hasOwn(right, key) && sameValue(left[key], right[key]));
+}
+
+const sameSegment = (a: Segment, b: Segment) =>
+  a.key === b.key &&
+  a.continuesAbove === b.continuesAbove &&
+  a.continuesBelow === b.continuesBelow &&
+  sameValue(a.tokens, b.tokens);
+
+/**
+ * The document of `text` as one lex of it gives, for a reply that is not growing. Segments of
+ * `previous` that the lex confirms are kept as they are, so their views skip rendering.
+ */
+function completeDocument(previous: MarkdownDocument | null, text: string): MarkdownDocument {
+  if (previous?.complete && previous.text === text) return previous;
   const source = normaliseLineEnds(text);
   const tokens = lex(source, EMPTY.links);
+  // A lexer that dropped characters leaves no offsets to key blocks by: one segment, then.
+  const segments =
+    rawLength(tokens) === source.length
+      ? blockSegments(tokens, text, 0)
+      : [{ key: 0, tokens, continuesAbove: false, continuesBelow: false }];
+  const earlier = new Map<number, Segment>();
+  for (const segment of previous?.stable ?? []) earlier.set(segment.key, segment);
+  if (previous?.open) earlier.set(previous.open.key, previous.open);
+  const stable = segments.map((segment) => {
+    const kept = earlier.get(segment.key);
+    return kept && sameSegment(kept, segment) ? kept : segment;
+  });
   return {
     ...EMPTY,
     text,
-    open: source === '' ? null : { key: 0, tokens, continuesAbove: false, continuesBelow: false },
+    stable,
+    stableEnd: text.length,
+    complete: true,
   };
+}
+
+/**
+ * `tokens`, a part of a list cut by the long-list rule, numbered on from the part `before`
+ * it, as the whole list is: a list written `1.` `1.` `1.` … would otherwise restart at 1.
+ */
+function numberedOn(tokens: Token[], before: Segment | undefined): Token[] {
+  const [first, ...rest] = tokens;
+  const last = before?.tokens.at(-1);
+  if (first?.type !== 'list' || last?.type !== 'list' || !first.ordered || !last.ordered) {
+    return tokens;
+  }
+  const start = (last.start === '' ? 1 : last.start) + last.items.length;
+  return first.start === start ? tokens : [{ ...first, start }, ...rest];
+}
+
+/**
+ * The stable segment(s) of a cut made at `key`: one per block when the cut is whole blocks,
+ * or the cut as one part of a block a long-block rule divided.
+ */
+function cutSegments(cut: Cut, tail: string, key: number, continuesAbove: boolean): Segment[] {
+  if (!continuesAbove && !cut.splitsBlock)
+    return blockSegments(cut.tokens, tail, 0).map((segment) => ({
+      ...segment,
+      key: key + segment.key,
+    }));
+  return [{ key, tokens: cut.tokens, continuesAbove, continuesBelow: cut.splitsBlock }];
+}
+
+/** `segment` numbered on from the segment before it when it continues a list. */
+function continuing(segment: Segment, before: Segment | undefined): Segment {
+  if (!segment.continuesAbove) return segment;
+  const tokens = numberedOn([...segment.tokens], before);
+  return tokens[0] === segment.tokens[0] ? segment : { ...segment, tokens };
 }
 
 /**
@@ -278,10 +392,12 @@ export function parseIncrementally(
   text: string,
   streaming: boolean,
 ): MarkdownDocument {
+  if (!streaming) return completeDocument(previous, text);
+  // A complete document's blocks were not cut by the streaming rules: it starts afresh.
   const base =
-    previous && text.startsWith(previous.text.slice(0, previous.stableEnd)) ? previous : EMPTY;
-  // A finished reply seen for the first time (history) is lexed once, whole: it will not grow.
-  if (!streaming && base === EMPTY) return whole(text);
+    previous && !previous.complete && text.startsWith(previous.text.slice(0, previous.stableEnd))
+      ? previous
+      : EMPTY;
   const stable = [...base.stable];
   let { stableEnd, links, carry, openContinues } = base;
   let openTokens: Token[] = [];
@@ -293,12 +409,9 @@ export function parseIncrementally(
       openTokens = next.tokens;
       break;
     }
-    stable.push({
-      key: stableEnd,
-      tokens: cut.tokens,
-      continuesAbove: openContinues,
-      continuesBelow: cut.splitsBlock,
-    });
+    for (const segment of cutSegments(cut, tail, stableEnd, openContinues)) {
+      stable.push(continuing(segment, stable.at(-1)));
+    }
     links = withDefinitions(links, cut.tokens);
     stableEnd += originalLength(tail, cut.length);
     carry = cut.carry;
@@ -310,12 +423,15 @@ export function parseIncrementally(
   const open: Segment | null =
     rest === ''
       ? null
-      : {
-          key: stableEnd,
-          tokens: shown === carry + rest ? openTokens : lex(shown, links),
-          continuesAbove: openContinues,
-          continuesBelow: false,
-        };
+      : continuing(
+          {
+            key: stableEnd,
+            tokens: shown === carry + rest ? openTokens : lex(shown, links),
+            continuesAbove: openContinues,
+            continuesBelow: false,
+          },
+          stable.at(-1),
+        );
   return {
     text,
     stable: stable.length === base.stable.length ? base.stable : stable,
@@ -324,5 +440,6 @@ export function parseIncrementally(
     links,
     carry,
     openContinues,
+    complete: false,
   };
 }
