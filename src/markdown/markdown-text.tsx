@@ -27,6 +27,22 @@ export function MarkdownText({
   const documentRef = useRef<MarkdownDocument | null>(null);
   const document = parseIncrementally(documentRef.current, text, streaming);
   documentRef.current = document;
+  return <MarkdownDocumentView document={document} options={options} tail={tail} />;
+}
+
+/**
+ * A parsed document's view, a pure function of its props: what {@link MarkdownText} renders,
+ * apart so a document built any way (streamed in cuts, or lexed whole) renders the same way.
+ */
+export function MarkdownDocumentView({
+  document,
+  options,
+  tail,
+}: {
+  document: MarkdownDocument;
+  options: MarkdownOptions;
+  tail?: ReactNode;
+}) {
   const { open, stable } = document;
   // The open end goes in the last group, after the finished segments, and keeps its key
   // when it is finished: its blocks then stay in the DOM instead of being built again.
