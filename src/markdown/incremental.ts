@@ -26,7 +26,7 @@
  *
  * Those rules guess, and a guess can be wrong: a tight list that turns loose near its end, a
  * definition after its use, a paragraph part that a table's delimiter row turns into a header.
- * So once the reply stops growing (complete, stopped, interrupted, stalled, or restored from
+ * So once the reply stops growing (complete, interrupted, stalled, or restored from
  * history) the document is rebuilt from one lex of its whole text: one segment per top-level
  * block, keyed by where it starts, the same whether it was streamed or not. Segments whose
  * tokens the whole lex confirms keep their objects, so their views are not rendered again;
