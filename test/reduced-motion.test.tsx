@@ -50,9 +50,7 @@ it.each([
 it('keeps the streaming caret still under reduced motion', async () => {
   await emulateReducedMotion('reduce');
   const container = await renderStreaming(true);
-  const caret = container.querySelector(
-    '[data-role="assistant"] [aria-hidden="true"].cw\\:animate-pulse',
-  );
+  const caret = container.querySelector('[data-role="assistant"] [data-slot="caret"]');
   expect(caret).not.toBeNull();
   expect(getComputedStyle(caret as Element).animationName).toBe('none');
 });

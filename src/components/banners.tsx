@@ -12,10 +12,7 @@ export function Banners() {
   const { classNames } = useChatUi();
   if (banners.length === 0) return null;
   return (
-    <div
-      data-slot="banners"
-      className={cn('cw:flex cw:flex-col cw:gap-1 cw:px-3 cw:pt-2', classNames.banners)}
-    >
+    <div data-slot="banners" className={cn('cw:banner-stack', classNames.banners)}>
       {banners.map((banner) => (
         <BannerItem key={banner.id} banner={banner} />
       ))}
@@ -32,13 +29,7 @@ function BannerItem({ banner }: { banner: Banner }) {
       role={isError ? 'alert' : 'status'}
       data-slot="banner"
       data-kind={banner.kind}
-      className={cn(
-        'cw:flex cw:items-start cw:gap-2 cw:rounded-(--chatwire-radius) cw:px-3 cw:py-2 cw:text-sm',
-        isError
-          ? 'cw:bg-(--chatwire-danger-surface) cw:text-(--chatwire-danger-text)'
-          : 'cw:bg-(--chatwire-notice-surface) cw:text-(--chatwire-notice-text)',
-        classNames.banner,
-      )}
+      className={cn('cw:banner', isError ? 'cw:tone-danger' : 'cw:tone-notice', classNames.banner)}
     >
       <p className="cw:flex-1">
         {banner.kind === 'unreadable-frames'
@@ -53,7 +44,7 @@ function BannerItem({ banner }: { banner: Banner }) {
           dismissBanner(banner.id);
         }}
         aria-label={labels.dismiss}
-        className="cw:rounded cw:px-1 cw:leading-none cw:focus-visible:outline-offset-0 cw:focus-visible:outline-current"
+        className="cw:banner-dismiss"
       >
         <span aria-hidden="true">×</span>
       </button>

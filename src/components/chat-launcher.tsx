@@ -61,10 +61,7 @@ export function ChatLauncher({
         aria-controls={panelId}
         aria-label={unread > 0 ? labels.openChatUnread(unread) : labels.openChat}
         onClick={() => setIsOpen(true)}
-        className={cn(
-          'cw:fixed cw:bottom-4 cw:z-[2147483000] cw:flex cw:size-14 cw:items-center cw:justify-center cw:rounded-full cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent) cw:shadow-lg',
-          side,
-        )}
+        className={cn('cw:launcher', side)}
       >
         <svg
           aria-hidden="true"
@@ -77,11 +74,7 @@ export function ChatLauncher({
           <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12Z" strokeLinejoin="round" />
         </svg>
         {unread > 0 && (
-          <span
-            aria-hidden="true"
-            data-slot="unread-badge"
-            className="cw:absolute cw:-top-1 cw:-right-1 cw:flex cw:h-5 cw:min-w-5 cw:items-center cw:justify-center cw:rounded-full cw:bg-(--chatwire-danger-text) cw:px-1 cw:text-xs cw:font-semibold cw:text-white"
-          >
+          <span aria-hidden="true" data-slot="unread-badge" className="cw:launcher-badge">
             {unread > 99 ? '99+' : unread}
           </span>
         )}
@@ -102,7 +95,7 @@ export function ChatLauncher({
           }
         }}
         className={cn(
-          'cw:fixed cw:top-auto cw:bottom-20 cw:m-0 cw:h-[min(640px,calc(100dvh-7rem))] cw:w-[min(400px,calc(100vw-2rem))] cw:overflow-visible cw:bg-transparent cw:p-0 cw:backdrop:bg-transparent',
+          'cw:launcher-dialog',
           corner === 'bottom-left' ? 'cw:left-4 cw:right-auto' : 'cw:right-4 cw:left-auto',
         )}
       >

@@ -100,19 +100,9 @@ export function ChatPanel({
         data-theme={theme}
         dir={dir}
         aria-label={merged.title}
-        className={cn(
-          'cw:flex cw:h-full cw:min-h-80 cw:flex-col cw:overflow-hidden cw:rounded-(--chatwire-radius-panel) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:font-(family-name:--chatwire-font) cw:text-(--chatwire-text)',
-          classNames.root,
-          className,
-        )}
+        className={cn('cw:panel', classNames.root, className)}
       >
-        <header
-          data-slot="header"
-          className={cn(
-            'cw:flex cw:items-center cw:gap-3 cw:border-b cw:border-(--chatwire-border) cw:px-3 cw:py-2',
-            classNames.header,
-          )}
-        >
+        <header data-slot="header" className={cn('cw:panel-header', classNames.header)}>
           <div className="cw:flex cw:flex-1 cw:flex-col">
             <h2 className={cn('cw:m-0 cw:text-sm cw:font-semibold', classNames.title)}>
               {merged.title}

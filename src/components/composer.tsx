@@ -52,10 +52,10 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
     <form
       data-slot="composer"
       onSubmit={onSubmit}
-      className={cn('cw:border-t cw:border-(--chatwire-border) cw:p-3', classNames.composer)}
+      className={cn('cw:composer', classNames.composer)}
     >
       {isUnauthorized && (
-        <p id={hintId} className="cw:m-0 cw:mb-2 cw:text-xs cw:text-(--chatwire-muted)">
+        <p id={hintId} className="cw:composer-hint">
           {labels.composerSignInRequired}
         </p>
       )}
@@ -82,21 +82,12 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
             growToFit(event.target);
           }}
           onKeyDown={onKeyDown}
-          className={cn(
-            'cw:field-sizing-content cw:max-h-40 cw:min-h-9 cw:flex-1 cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-3 cw:py-2 cw:text-sm cw:text-(--chatwire-text)',
-            'cw:disabled:cursor-not-allowed cw:disabled:bg-(--chatwire-hover)',
-            'cw:focus-visible:-outline-offset-1',
-            classNames.input,
-          )}
+          className={cn('cw:composer-input', classNames.input)}
         />
         <button
           type="submit"
           disabled={draft.trim() === '' || isUnauthorized}
-          className={cn(
-            'cw:h-9 cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-accent) cw:px-4 cw:text-sm cw:font-medium cw:text-(--chatwire-on-accent)',
-            'cw:disabled:opacity-50',
-            classNames.sendButton,
-          )}
+          className={cn('cw:composer-send', classNames.sendButton)}
         >
           {labels.send}
         </button>

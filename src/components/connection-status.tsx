@@ -37,10 +37,7 @@ export function ConnectionStatus() {
     <div
       data-slot="connection-status"
       data-status={status}
-      className={cn(
-        'cw:flex cw:items-center cw:gap-1.5 cw:text-xs cw:text-(--chatwire-muted)',
-        classNames.connectionStatus,
-      )}
+      className={cn('cw:status', classNames.connectionStatus)}
     >
       <span aria-hidden="true" className={cn('cw:size-2 cw:rounded-full', DOT_COLOR[status])} />
       <span role="status">{text}</span>
@@ -76,10 +73,7 @@ export function AuthAlert() {
       role="alert"
       data-slot="auth-alert"
       data-problem={authProblem}
-      className={cn(
-        'cw:mx-3 cw:mt-2 cw:rounded-(--chatwire-radius) cw:bg-(--chatwire-danger-surface) cw:px-3 cw:py-2 cw:text-sm cw:text-(--chatwire-danger-text)',
-        classNames.banner,
-      )}
+      className={cn('cw:auth-alert', classNames.banner)}
     >
       {authProblem === 'expired' ? labels.sessionExpiredAlert : labels.signInRejectedAlert}
     </div>

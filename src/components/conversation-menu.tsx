@@ -100,10 +100,7 @@ export function ConversationMenu() {
         aria-controls={open ? menuId : undefined}
         onClick={() => (open ? close(false) : setOpen('first'))}
         onKeyDown={onButtonKeyDown}
-        className={cn(
-          'cw:flex cw:size-7 cw:items-center cw:justify-center cw:rounded-(--chatwire-radius) cw:text-base cw:leading-none cw:hover:bg-(--chatwire-hover)',
-          classNames.menuButton,
-        )}
+        className={cn('cw:menu-button', classNames.menuButton)}
       >
         <span aria-hidden="true">⋯</span>
       </button>
@@ -115,10 +112,7 @@ export function ConversationMenu() {
           aria-labelledby={buttonId}
           data-slot="menu-items"
           onKeyDown={onMenuKeyDown}
-          className={cn(
-            'cw:absolute cw:end-0 cw:top-full cw:z-10 cw:mt-1 cw:min-w-48 cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:py-1 cw:text-sm cw:shadow-lg',
-            classNames.menu,
-          )}
+          className={cn('cw:menu', classNames.menu)}
         >
           <button
             type="button"
@@ -126,7 +120,7 @@ export function ConversationMenu() {
             tabIndex={-1}
             data-slot="clear-conversation"
             onClick={clear}
-            className="cw:block cw:w-full cw:px-3 cw:py-1.5 cw:text-start cw:hover:bg-(--chatwire-hover) cw:focus-visible:bg-(--chatwire-hover) cw:focus-visible:outline-none"
+            className="cw:menu-item"
           >
             {labels.clearConversation}
           </button>

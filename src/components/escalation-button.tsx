@@ -5,7 +5,7 @@ import { cn } from './class-names.ts';
 import { moveFocusToComposer } from './focus.ts';
 import { useChatUi } from './ui-context.tsx';
 
-const BUTTON = 'cw:rounded-(--chatwire-radius) cw:px-2.5 cw:py-1 cw:text-xs cw:font-medium';
+const BUTTON = 'cw:escalation-action';
 
 /**
  * "Talk to a human": a small confirm with an optional reason, then one `human-escalation`
@@ -44,11 +44,7 @@ export function EscalationButton() {
         aria-controls={isConfirming ? confirmId : undefined}
         disabled={escalation !== 'idle' || !isOpen}
         onClick={() => setIsConfirming((open) => !open)}
-        className={cn(
-          BUTTON,
-          'cw:border cw:border-(--chatwire-border) cw:hover:bg-(--chatwire-hover) cw:disabled:opacity-60 cw:disabled:hover:bg-transparent',
-          classNames.escalationButton,
-        )}
+        className={cn(BUTTON, 'cw:escalation-trigger', classNames.escalationButton)}
       >
         {label}
       </button>
@@ -78,15 +74,10 @@ function EscalationConfirm({ id, onDone }: { id: string; onDone: (requested: boo
       id={id}
       data-slot="escalation-confirm"
       onKeyDown={onKeyDown}
-      className="cw:absolute cw:end-0 cw:top-full cw:z-10 cw:mt-2 cw:w-64 cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:p-3 cw:text-sm cw:shadow-lg"
+      className="cw:escalation-form"
     >
-      <legend className="cw:float-left cw:mb-2 cw:p-0 cw:font-medium">
-        {labels.escalationQuestion}
-      </legend>
-      <label
-        htmlFor={reasonId}
-        className="cw:clear-both cw:mb-1 cw:block cw:text-xs cw:text-(--chatwire-muted)"
-      >
+      <legend className="cw:escalation-legend">{labels.escalationQuestion}</legend>
+      <label htmlFor={reasonId} className="cw:escalation-label">
         {labels.escalationReason}
       </label>
       <textarea
@@ -98,7 +89,7 @@ function EscalationConfirm({ id, onDone }: { id: string; onDone: (requested: boo
         // biome-ignore lint/a11y/noAutofocus: the confirm was opened on purpose by this user
         autoFocus
         onChange={(event) => setReason(event.target.value)}
-        className="cw:w-full cw:resize-none cw:rounded-(--chatwire-radius) cw:border cw:border-(--chatwire-border) cw:bg-(--chatwire-surface) cw:px-2 cw:py-1 cw:text-sm cw:focus-visible:outline-offset-0"
+        className="cw:escalation-input"
       />
       <div className="cw:mt-2 cw:flex cw:justify-end cw:gap-2">
         <button

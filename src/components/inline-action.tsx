@@ -22,10 +22,7 @@ export function InlineAction({
         moveFocusToComposer(event.currentTarget);
         onActivate();
       }}
-      className={cn(
-        'cw:font-medium cw:text-(--chatwire-accent) cw:underline cw:underline-offset-2 cw:focus-visible:outline-offset-0',
-        className,
-      )}
+      className={cn('cw:inline-action', className)}
     >
       {children}
     </button>

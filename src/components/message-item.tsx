@@ -53,8 +53,7 @@ function MessageView({ message, role }: { message: ChatMessage; role?: MessageRo
   }
 }
 
-const BUBBLE =
-  'cw:max-w-[85%] cw:whitespace-pre-wrap cw:break-words cw:rounded-(--chatwire-radius) cw:px-3 cw:py-2 cw:text-sm';
+const BUBBLE = 'cw:bubble';
 
 function UserBubble({ message, role }: { message: UserMessage; role: MessageRole }) {
   const { labels, classNames } = useChatUi();
@@ -76,7 +75,7 @@ function UserBubble({ message, role }: { message: UserMessage; role: MessageRole
           // colour contrast.
           message.status === 'sent'
             ? 'cw:bg-(--chatwire-accent) cw:text-(--chatwire-on-accent)'
-            : 'cw:border cw:border-dashed cw:border-(--chatwire-accent) cw:bg-(--chatwire-surface) cw:text-(--chatwire-accent)',
+            : 'cw:bubble-pending',
           classNames.userMessage,
         )}
       >
@@ -84,7 +83,7 @@ function UserBubble({ message, role }: { message: UserMessage; role: MessageRole
       </div>
       <Timestamp at={message.createdAt} />
       {note && (
-        <span className="cw:mt-0.5 cw:flex cw:items-center cw:gap-2 cw:text-xs cw:text-(--chatwire-muted)">
+        <span className="cw:message-note">
           {note}
           {message.status === 'failed' && <RetryButton id={message.id} />}
         </span>
@@ -156,7 +155,7 @@ function AssistantBubble({ message, role }: { message: AssistantMessage; role: M
       </div>
       <Timestamp at={message.createdAt} />
       {message.status === 'interrupted' && (
-        <span className="cw:mt-0.5 cw:text-xs cw:text-(--chatwire-muted)">
+        <span className="cw:reply-note">
           {interruptionLabel(message.interruption, labels)}
           <RetryReplyButton id={message.id} />
         </span>
@@ -173,11 +172,7 @@ function SystemNotice({ message, role }: { message: SystemMessage; role: Message
       data-slot="message"
       data-role="system"
       data-source={message.source}
-      className={cn(
-        'cw:self-center cw:px-2 cw:text-center cw:text-xs cw:text-(--chatwire-muted)',
-        classNames.message,
-        classNames.systemMessage,
-      )}
+      className={cn('cw:notice', classNames.message, classNames.systemMessage)}
     >
       <span className="cw:sr-only">{labels.notice}:</span>
       {withoutDirectionControls(message.text)}
@@ -195,7 +190,7 @@ function TypingDots({ label }: { label: string }) {
           key={delay}
           aria-hidden="true"
           style={{ animationDelay: `${delay}ms` }}
-          className="cw:size-1.5 cw:animate-bounce cw:rounded-full cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
+          className="cw:typing-dot"
         />
       ))}
     </span>
@@ -215,11 +210,7 @@ const Timestamp = memo(function Timestamp({ at }: { at: string }) {
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) return null;
   return (
-    <time
-      dateTime={at}
-      data-slot="timestamp"
-      className="cw:mt-0.5 cw:h-4 cw:text-[0.6875rem] cw:text-transparent cw:transition-colors cw:group-hover:text-(--chatwire-muted) cw:group-focus-within:text-(--chatwire-muted) cw:group-focus-visible/log:text-(--chatwire-muted) cw:motion-reduce:transition-none"
-    >
+    <time dateTime={at} data-slot="timestamp" className="cw:timestamp">
       {timeFormat.format(date)}
     </time>
   );
@@ -283,13 +274,7 @@ function ReplyTextAs({
 
 /** The blinking block at the end of a reply that is still streaming. */
 function Caret() {
-  return (
-    <span
-      aria-hidden="true"
-      data-slot="caret"
-      className="cw:ms-0.5 cw:inline-block cw:h-[1em] cw:w-1.5 cw:translate-y-0.5 cw:animate-pulse cw:bg-current cw:opacity-60 cw:motion-reduce:animate-none"
-    />
-  );
+  return <span aria-hidden="true" data-slot="caret" className="cw:caret" />;
 }
 
 /** Why a reply stopped, in the user's words. */

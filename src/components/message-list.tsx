@@ -23,7 +23,7 @@ export function MessageList() {
   const unread = useUnreadWhileAway(messageIds.length, isAtBottom);
 
   return (
-    <div className="cw:relative cw:flex cw:min-h-0 cw:flex-1 cw:flex-col">
+    <div className="cw:log-frame">
       <div
         ref={scrollerRef}
         role="log"
@@ -34,16 +34,9 @@ export function MessageList() {
         // Scrollable regions must be reachable by keyboard to be scrolled without a mouse.
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log needs keyboard focus
         tabIndex={0}
-        className={cn(
-          'cw:group/log cw:min-h-0 cw:flex-1 cw:overflow-y-auto cw:overscroll-contain cw:px-3 cw:py-3 cw:focus-visible:-outline-offset-2',
-          classNames.messageList,
-        )}
+        className={cn('cw:group/log cw:log', classNames.messageList)}
       >
-        {messageIds.length === 0 && (
-          <p className="cw:py-8 cw:text-center cw:text-sm cw:text-(--chatwire-muted)">
-            {labels.emptyConversation}
-          </p>
-        )}
+        {messageIds.length === 0 && <p className="cw:log-empty">{labels.emptyConversation}</p>}
         {/* A list by role, not an ol: its items sit in pages (see PAGE_SIZE), and HTML allows
             nothing but li between an ol and its items. */}
         {/* biome-ignore lint/a11y/useSemanticElements: pages sit between the list and its items */}
@@ -56,7 +49,7 @@ export function MessageList() {
           type="button"
           data-slot="new-messages"
           onClick={scrollToBottom}
-          className="cw:absolute cw:bottom-2 cw:left-1/2 cw:-translate-x-1/2 cw:rounded-full cw:bg-(--chatwire-accent) cw:px-3 cw:py-1 cw:text-xs cw:font-medium cw:text-(--chatwire-on-accent) cw:shadow-md"
+          className="cw:jump-latest"
         >
           {labels.newMessages(unread)}
         </button>

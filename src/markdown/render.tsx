@@ -25,8 +25,7 @@ export interface MarkdownOptions {
  * Vertical rhythm for a run of blocks: no outer margins, a gap between blocks, none before a
  * block that continues the one above it (a long paragraph or code block cut into parts).
  */
-export const BLOCK_FLOW =
-  'cw:[&>*]:my-0 cw:[&>*+*]:mt-2.5 cw:[&>[data-continued]]:mt-0 cw:whitespace-normal';
+export const BLOCK_FLOW = 'cw:md-flow';
 
 // Without extensions, marked only produces its own token types; the generic kind is for
 // extensions, which chatwire does not load.
@@ -116,10 +115,7 @@ function renderBlock(
       );
     case 'blockquote':
       return (
-        <blockquote
-          key={key}
-          className={`cw:border-s-2 cw:border-(--chatwire-border) cw:ps-3 cw:text-(--chatwire-muted) ${BLOCK_FLOW}`}
-        >
+        <blockquote key={key} className={`cw:md-quote ${BLOCK_FLOW}`}>
           {renderBlocks(token.tokens, options, tail, {}, depth + 1)}
         </blockquote>
       );
@@ -137,7 +133,7 @@ function renderBlock(
     case 'table':
       return <Table key={key} token={token} options={options} tail={tail} />;
     case 'hr':
-      return <hr key={key} className="cw:border-t cw:border-(--chatwire-border)" />;
+      return <hr key={key} className="cw:md-rule" />;
     case 'html':
       // Raw HTML is shown as the text it is, never parsed.
       return (
@@ -216,7 +212,7 @@ function CodeBlock({
       // The parts of a long block cut in two meet flush, as one block.
       data-continued={continued || undefined}
       data-continues-below={continuesBelow || undefined}
-      className="cw:data-continued:rounded-t-none cw:data-continued:pt-0 cw:data-continues-below:rounded-b-none cw:data-continues-below:pb-0 cw:overflow-x-auto cw:whitespace-pre cw:rounded-md cw:bg-(--chatwire-surface) cw:p-2 cw:font-mono cw:text-xs cw:ring-(--chatwire-accent) cw:focus-visible:outline-offset-0"
+      className="cw:md-code-block"
     >
       {/* Inherits the block's font: the browser's own `code` font would change the line height. */}
       <code className="cw:[font:inherit]">{token.text}</code>
@@ -296,7 +292,7 @@ function Table({
       key={index}
       scope={Tag === 'th' ? 'col' : undefined}
       style={content.align ? { textAlign: content.align } : undefined}
-      className="cw:border cw:border-(--chatwire-border) cw:px-2 cw:py-1 cw:text-start"
+      className="cw:md-cell"
     >
       {renderInline(content.tokens, options)}
       {end}
@@ -356,10 +352,7 @@ function renderInlineToken(token: MarkedToken, key: number, options: MarkdownOpt
       return <del key={key}>{renderInline(token.tokens, options)}</del>;
     case 'codespan':
       return (
-        <code
-          key={key}
-          className="cw:rounded cw:bg-(--chatwire-surface) cw:px-1 cw:font-mono cw:text-[0.9em]"
-        >
+        <code key={key} className="cw:md-code">
           {token.text}
         </code>
       );
@@ -431,7 +424,7 @@ export function ExternalLink({
       // Isolated, as `<bdi>` would be, with no extra element: the link's text can never reorder
       // the text around it, or be reordered, and takes its direction from its first letter.
       dir="auto"
-      className="cw:underline cw:decoration-(--chatwire-accent) cw:underline-offset-2 cw:hover:decoration-2"
+      className="cw:md-link"
     >
       {children}
       <span className="cw:sr-only"> {opensInNewTab}</span>
@@ -450,7 +443,7 @@ function Image({ token, options }: { token: Tokens.Image; options: MarkdownOptio
         title={token.title ? decodeEntities(token.title) : undefined}
         loading="lazy"
         referrerPolicy="no-referrer"
-        className="cw:inline-block cw:max-w-full cw:rounded-md"
+        className="cw:md-image"
       />
     );
   }
