@@ -512,7 +512,7 @@ export const CustomLabelsAndClasses: Story = {
     ).toBeTruthy();
     // chatwire's classes stay on the elements; the host's unlayered rules win anyway.
     const root = canvasElement.querySelector('[data-slot="root"]') as HTMLElement;
-    await expect(root.className).toContain('cw:rounded-(--chatwire-radius-panel)');
+    await expect(root.className).toContain('cw:panel');
     await expect(root).toHaveClass('host-square');
     await expect(getComputedStyle(root).borderTopLeftRadius).toBe('0px');
     await expect(getComputedStyle(root).borderBottomRightRadius).toBe('0px');
