@@ -1,28 +1,23 @@
 'use client';
 
 /**
- * chatwire without its UI: the protocol, the chat store, the connection machine and the
- * React hooks, for apps that draw their own chat. Nothing here brings chatwire's styles.
+ * chatwire without its UI: what an app needs to draw a chat of its own. The chat store and its
+ * selectors, the connection that keeps it talking to the server (with or without React), the
+ * React hooks, the protocol's types with its parser and encoders, and the history storage's
+ * types. Nothing here brings chatwire's styles. The link machine, the reducer and the policy
+ * tables behind them are internals: they change without notice and are not exported.
  */
-export { chatFrame, humanEscalationFrame, pingFrame, serializeClientFrame } from './core/encode.ts';
 export {
-  DEFAULT_MAX_STORED_MESSAGES,
-  HISTORY_VERSION,
-  readStoredHistory,
-  type StoredHistory,
-} from './core/history.ts';
-export {
-  type AuthProblem,
-  DEFAULT_LINK_POLICY,
-  initialLinkState,
-  type LinkEvent,
-  type LinkPhase,
-  type LinkPolicy,
-  type LinkState,
-  nextLinkDeadline,
-  stepLink,
-  wantsSocket,
-} from './core/link.ts';
+  type ChatConnection,
+  type ChatConnectionOptions,
+  createChatConnection,
+  type HeartbeatOptions,
+  type ReconnectOptions,
+} from './core/connection.ts';
+export { chatFrame, humanEscalationFrame, serializeClientFrame } from './core/encode.ts';
+export type { ChatHappening, ChatHappeningType, ReplyEnding } from './core/events.ts';
+export type { StoredHistory } from './core/history.ts';
+export type { AuthProblem, LinkPhase, LinkPolicy, LinkState } from './core/link.ts';
 export {
   type FrameProblem,
   type FrameProblemKind,
@@ -31,12 +26,7 @@ export {
   parseServerFrame,
 } from './core/parse.ts';
 export type { ChatHistory, ChatHistoryOptions, HistoryStorage } from './core/persistence.ts';
-export {
-  type BackoffOptions,
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  isAuthFailureClose,
-} from './core/policy.ts';
+export type { BackoffOptions } from './core/policy.ts';
 export type {
   ChatFrame,
   ClientFrame,
@@ -53,57 +43,44 @@ export type {
   StreamStartFrame,
   StreamTokenFrame,
 } from './core/protocol.ts';
+export type { ChatEvent } from './core/reduce.ts';
 export {
-  apply,
-  assistantMessageKey,
-  type ChatEvent,
-  type ConnectionDetails,
-  reduce,
-} from './core/reduce.ts';
-export {
+  selectAuthProblem,
   selectBanners,
   selectConnectionStatus,
   selectEscalationStatus,
   selectIsStreaming,
   selectMessage,
   selectMessageIds,
+  selectNextRetryAt,
 } from './core/selectors.ts';
-export {
-  type AssistantMessage,
-  type AssistantMessageStatus,
-  type Banner,
-  type BannerKind,
-  type ChatMessage,
-  type ChatState,
-  type ConnectionState,
-  type ConnectionStatus,
-  type EscalationState,
-  type EscalationStatus,
-  initialChatState,
-  MAX_PROBLEMS,
-  type Problem,
-  type ProblemKind,
-  type ReplyInterruption,
-  type SystemMessage,
-  type SystemMessageSource,
-  type UserMessage,
-  type UserMessageStatus,
+export type {
+  AssistantMessage,
+  AssistantMessageStatus,
+  Banner,
+  BannerKind,
+  ChatMessage,
+  ChatState,
+  ConnectionStatus,
+  EscalationState,
+  EscalationStatus,
+  Problem,
+  ProblemKind,
+  ReplyInterruption,
+  SystemMessage,
+  SystemMessageSource,
+  UserMessage,
+  UserMessageStatus,
 } from './core/state.ts';
 export {
   type ChatActions,
   type ChatStore,
   type ChatStoreOptions,
   createChatStore,
-  DEFAULT_ESCALATION_REASON,
   DEFAULT_MAX_MESSAGE_LENGTH,
   type Transport,
 } from './core/store.ts';
-export {
-  readTokenExpiry,
-  readTokenSubject,
-  type TokenProblem,
-  tokenProblem,
-} from './core/token.ts';
+export { type TokenProblem, tokenProblem } from './core/token.ts';
 export {
   ChatStoreProvider,
   type ChatStoreProviderProps,
@@ -117,12 +94,4 @@ export {
   resolveHistoryStorage,
   useChatHistory,
 } from './react/use-chat-history.ts';
-export {
-  buildSocketUrl,
-  type ChatConnectionOptions,
-  connectionStatusOf,
-  DEFAULT_STALL_TIMEOUT_MS,
-  type HeartbeatOptions,
-  type ReconnectOptions,
-  useChatConnection,
-} from './react/use-connection.ts';
+export { useChatConnection } from './react/use-connection.ts';

@@ -7,9 +7,16 @@
  * For a UI of your own, see `chatwire/headless`.
  */
 export { ChatPanel, type ChatPanelProps, type ChatTheme } from './components/chat-panel.tsx';
-export { ChatWidget, type ChatWidgetProps, DEFAULT_SERVER_URL } from './components/chat-widget.tsx';
+export {
+  ChatWidget,
+  type ChatWidgetProps,
+  DEFAULT_SERVER_URL,
+  type EscalationHappening,
+} from './components/chat-widget.tsx';
 export { type ChatLabels, DEFAULT_LABELS } from './components/labels.ts';
 export type { ChatClassNames, ChatPart, RenderMessage } from './components/ui-context.tsx';
+export type { HeartbeatOptions, ReconnectOptions } from './core/connection.ts';
+export type { ChatHappening, ReplyEnding } from './core/events.ts';
 export type { AuthProblem } from './core/link.ts';
 export type { HistoryStorage } from './core/persistence.ts';
 export type {
@@ -28,4 +35,3 @@ export type {
   UserMessageStatus,
 } from './core/state.ts';
 export type { HistoryStorageOption } from './react/use-chat-history.ts';
-export type { HeartbeatOptions, ReconnectOptions } from './react/use-connection.ts';

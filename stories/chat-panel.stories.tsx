@@ -15,6 +15,7 @@ import {
   assistantStreaming,
   at,
   connected,
+  connectionIn,
   frame,
   receiveFrame,
   receiveReply,
@@ -389,7 +390,7 @@ export const ReconnectingWithInterruptedReply: Story = {
         ...connected(),
         userSaid('user:1', 'Explain backoff'),
         ...assistantSaid('msg_3', 'Backoff spreads retries so that', false),
-        { type: 'connection-changed', status: 'reconnecting', at: at() },
+        connectionIn('reconnecting'),
       ]}
     >
       <ChatPanel />
@@ -416,7 +417,7 @@ export const OfflineWithQueuedMessage: Story = {
     <Seeded
       events={[
         ...connected(),
-        { type: 'connection-changed', status: 'offline', at: at() },
+        connectionIn('offline'),
         {
           type: 'user-message-added',
           id: 'user:q',
@@ -443,7 +444,7 @@ export const Unauthorized: Story = {
     <Seeded
       events={[
         frame({ type: 'error', message: 'Authentication failed: token expired', timestamp: at() }),
-        { type: 'connection-changed', status: 'unauthorized', at: at() },
+        connectionIn('unauthorized'),
       ]}
     >
       <ChatPanel />
@@ -532,13 +533,8 @@ export const ReconnectingWithCountdown: Story = {
     <Seeded
       events={[
         ...connected(),
-        {
-          type: 'connection-changed',
-          status: 'reconnecting',
-          at: at(),
-          // The countdown runs on the real clock, so the retry is set relative to it.
-          details: { attempt: 3, nextRetryAt: new Date(Date.now() + 12_000).toISOString() },
-        },
+        // The countdown runs on the real clock, so the retry is set relative to it.
+        connectionIn('reconnecting', { failures: 3, retryAt: Date.now() + 12_000 }),
       ]}
     >
       <ChatPanel />
@@ -554,12 +550,7 @@ export const ReconnectingWithCountdown: Story = {
 
 export const DisconnectedAfterGivingUp: Story = {
   render: () => (
-    <Seeded
-      events={[
-        ...connected(),
-        { type: 'connection-changed', status: 'closed', at: at(), details: { attempt: 10 } },
-      ]}
-    >
+    <Seeded events={[...connected(), connectionIn('closed', { failures: 10 })]}>
       <ChatPanel />
     </Seeded>
   ),
@@ -572,17 +563,7 @@ export const DisconnectedAfterGivingUp: Story = {
 
 export const SessionExpired: Story = {
   render: () => (
-    <Seeded
-      events={[
-        ...conversation(),
-        {
-          type: 'connection-changed',
-          status: 'unauthorized',
-          at: at(),
-          details: { authProblem: 'expired' },
-        },
-      ]}
-    >
+    <Seeded events={[...conversation(), connectionIn('unauthorized', { authProblem: 'expired' })]}>
       <ChatPanel />
     </Seeded>
   ),
@@ -601,7 +582,7 @@ export const FailedMessageWithRetry: Story = {
       events={[
         ...connected(),
         userSaid('user:lost', 'Did this reach you?'),
-        { type: 'connection-changed', status: 'reconnecting', at: at() },
+        connectionIn('reconnecting'),
       ]}
     >
       <ChatPanel />

@@ -4,12 +4,14 @@
  * No network anywhere.
  */
 import { type ReactNode, useState } from 'react';
+import type { LinkState } from '../src/core/link.ts';
 import type { ServerFrame } from '../src/core/protocol.ts';
 import type { ChatEvent } from '../src/core/reduce.ts';
 import { apply } from '../src/core/reduce.ts';
-import { initialChatState } from '../src/core/state.ts';
+import { type ConnectionStatus, initialChatState } from '../src/core/state.ts';
 import { type ChatStore, createChatStore, type Transport } from '../src/core/store.ts';
 import { ChatStoreProvider } from '../src/react/context.tsx';
+import { linkIn, transportOf } from '../test/support/link-states.ts';
 
 const T0 = Date.parse('2026-01-15T10:00:00.000Z');
 let clockStep = 0;
@@ -23,9 +25,15 @@ export const frame = (serverFrame: ServerFrame): ChatEvent => ({
   at: at(),
 });
 
+/** The connection as the link machine leaves it in `status`, with `fields` on top. */
+export const connectionIn = (
+  status: ConnectionStatus,
+  fields: Partial<LinkState> = {},
+): ChatEvent => ({ type: 'connection-changed', connection: linkIn(status, fields), at: at() });
+
 /** The server's greeting. */
 export const connected = (): ChatEvent[] => [
-  { type: 'connection-changed', status: 'open', at: at() },
+  connectionIn('open'),
   frame({ type: 'connection', message: 'Connected to chatbot server', timestamp: at() }),
 ];
 
@@ -61,10 +69,10 @@ export function assistantStreaming(messageId: string, ...tokens: string[]): Chat
 
 /** A store holding the state those events lead to; its transport records what it would send. */
 export function seededStore(events: ChatEvent[], sent: unknown[] = []): ChatStore {
-  const transport: Transport = (clientFrame) => {
+  const transport: Transport = transportOf((clientFrame) => {
     sent.push(clientFrame);
     return true;
-  };
+  });
   const store = createChatStore({
     initialState: apply(initialChatState(), ...events),
     now: () => new Date(T0 + 3_600_000),

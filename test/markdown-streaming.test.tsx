@@ -10,6 +10,7 @@ import { ChatPanel } from '../src/components/chat-panel.tsx';
 import { createChatStore } from '../src/core/store.ts';
 import { plainTextOf } from '../src/markdown/plain-text-of.ts';
 import { ChatStoreProvider } from '../src/react/context.tsx';
+import { linkIn } from './support/link-states.ts';
 import { frameCuts, framesOf, markdownDocument } from './support/markdown-documents.ts';
 
 const frame = (payload: object) =>
@@ -18,7 +19,7 @@ const frame = (payload: object) =>
 /** A panel on a store of its own; `markdown()` is its reply's rendered markdown. */
 async function mountPanel() {
   const store = createChatStore();
-  store.actions.setConnectionStatus('open');
+  store.actions.setConnection(linkIn('open'));
   const screen = await render(
     <ChatStoreProvider store={store}>
       <ChatPanel />

@@ -21,7 +21,8 @@
 import { ChatPanel } from 'chatwire';
 import { ChatStoreProvider, createChatStore } from 'chatwire/headless';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { createFrameInbox } from '../../src/react/frame-inbox.ts';
+import { createFrameInbox } from '../../src/core/frame-inbox.ts';
+import { parseServerFrame } from '../../src/core/parse.ts';
 import type { StreamPageResult, StreamSpec } from './api.ts';
 import { type Receiver, tokenOf } from './receiver.ts';
 import { clearRoot, container, render } from './root.ts';
@@ -139,7 +140,7 @@ function mountReactBaseline(Chat: (props: FeedProps) => ReactNode, expectedLengt
 
 function mountChatwire(renderMarkdown: boolean | undefined): Receiver {
   const store = createChatStore();
-  const inbox = createFrameInbox((batch) => store.actions.receiveMany(batch));
+  const inbox = createFrameInbox((batch) => store.actions.receiveParsed(batch));
   render(
     <div style={{ height: 600 }}>
       <ChatStoreProvider store={store}>
@@ -149,7 +150,8 @@ function mountChatwire(renderMarkdown: boolean | undefined): Receiver {
     </div>,
   );
   return {
-    onFrame: (data) => inbox.add(data),
+    // Parsed on arrival, as chatwire's connection does.
+    onFrame: (data) => inbox.add(parseServerFrame(data)),
     // The reply is marked complete in the same render that puts its last text in the DOM.
     isDone: () =>
       container().querySelector('[data-role="assistant"][data-status="complete"]') !== null,

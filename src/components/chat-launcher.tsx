@@ -1,5 +1,4 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
-import type { ChatState } from '../core/state.ts';
 import { useChatStoreApi } from '../react/context.tsx';
 import type { ChatTheme } from './chat-panel.tsx';
 import { cn } from './class-names.ts';
@@ -119,32 +118,12 @@ function useUnreadReplies(isOpen: boolean): number {
       setUnread(0);
       return;
     }
-    const streaming = new Set(streamingReplies(store.getState(), store.getState().messageIds));
-    return store.subscribe((state, previous) => {
-      if (state.messageIds !== previous.messageIds) {
-        const known = new Set(previous.messageIds);
-        const added = state.messageIds.filter((id) => !known.has(id));
-        for (const id of streamingReplies(state, added)) streaming.add(id);
-      }
-      if (state.messagesById === previous.messagesById) return;
-      let finished = 0;
-      for (const id of streaming) {
-        const message = state.messagesById[id];
-        const reply = message?.role === 'assistant' ? message : null;
-        // A reply that only went quiet may still finish.
-        if (reply?.status === 'streaming' || reply?.interruption === 'stalled') continue;
-        streaming.delete(id);
-        if (reply?.status === 'complete') finished++;
-      }
-      if (finished > 0) setUnread((count) => count + finished);
+    // The same events the announcer hears: a reply that went quiet and then finished counts
+    // once, when it finishes.
+    return store.listen((happening) => {
+      if (happening.type === 'reply-ended' && happening.how === 'complete')
+        setUnread((count) => count + 1);
     });
   }, [store, isOpen]);
   return unread;
-}
-
-function streamingReplies(state: ChatState, ids: readonly string[]): string[] {
-  return ids.filter((id) => {
-    const message = state.messagesById[id];
-    return message?.role === 'assistant' && message.status === 'streaming';
-  });
 }

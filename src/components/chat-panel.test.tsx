@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
+import { linkIn, transportOf } from '../../test/support/link-states.ts';
 import type { ClientFrame } from '../core/protocol.ts';
 import { createChatStore } from '../core/store.ts';
 import { ChatStoreProvider } from '../react/context.tsx';
@@ -13,11 +14,13 @@ import { ChatPanel, type ChatPanelProps } from './chat-panel.tsx';
 function connectedStore() {
   const sent: ClientFrame[] = [];
   const store = createChatStore();
-  store.actions.attachTransport((frame) => {
-    sent.push(frame);
-    return true;
-  });
-  store.actions.setConnectionStatus('open');
+  store.actions.attachTransport(
+    transportOf((frame) => {
+      sent.push(frame);
+      return true;
+    }),
+  );
+  store.actions.setConnection(linkIn('open'));
   return { store, sent };
 }
 
@@ -74,11 +77,13 @@ describe('ChatPanel', () => {
     await expect.element(message).toHaveAttribute('data-status', 'queued');
     expect(sent).toEqual([]);
 
-    store.actions.attachTransport((frame) => {
-      sent.push(frame);
-      return true;
-    });
-    store.actions.setConnectionStatus('open');
+    store.actions.attachTransport(
+      transportOf((frame) => {
+        sent.push(frame);
+        return true;
+      }),
+    );
+    store.actions.setConnection(linkIn('open'));
     await expect.element(message).toHaveAttribute('data-status', 'sent');
     expect(sent).toMatchObject([{ type: 'chat', content: 'hello later' }]);
   });

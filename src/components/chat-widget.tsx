@@ -1,5 +1,6 @@
-import { useState } from 'react';
-import type { Problem } from '../core/state.ts';
+import { useEffect, useState } from 'react';
+import type { ChatHappening, ReplyEnding } from '../core/events.ts';
+import type { AssistantMessage, Problem, UserMessage } from '../core/state.ts';
 import { type ChatStore, createChatStore } from '../core/store.ts';
 import { ChatStoreProvider } from '../react/context.tsx';
 import {
@@ -15,11 +16,19 @@ import { ChatPanel, type ChatPanelProps } from './chat-panel.tsx';
 import { DEFAULT_LABELS } from './labels.ts';
 import { ChatUiProvider, markdownOptionsFor } from './ui-context.tsx';
 
+/** A request for a person, or the server's answer to it, as `onEscalation` hears them. */
+export type EscalationHappening = Extract<
+  ChatHappening,
+  { type: 'escalation-requested' | 'escalation-answered' }
+>;
+
 /** The chatbot server chatwire connects to when no `url` is given. */
 export const DEFAULT_SERVER_URL = 'ws://localhost:3001';
 
 /** Props of `<ChatWidget>`. */
-export interface ChatWidgetProps extends ChatPanelProps, Omit<ChatConnectionOptions, 'url'> {
+export interface ChatWidgetProps
+  extends ChatPanelProps,
+    Omit<ChatConnectionOptions, 'url' | 'WebSocket'> {
   /**
    * The signed-in user's JWT, sent to the server as the `token` query parameter. Without one
    * (and without `getToken`) the widget does not connect and shows "Sign-in required".
@@ -33,6 +42,15 @@ export interface ChatWidgetProps extends ChatPanelProps, Omit<ChatConnectionOpti
    * type, a token for a reply that never started). The widget carries on regardless.
    */
   onProblem?: (problem: Problem) => void;
+  /** Called when the user sends a message (it may wait, `queued`, for the connection). */
+  onMessageSent?: (message: UserMessage) => void;
+  /**
+   * Called when a reply stops streaming: `complete`, or `interrupted` (the reply's
+   * `interruption` says why). A reply interrupted for going quiet may resume and end again.
+   */
+  onReplyComplete?: (reply: AssistantMessage, how: ReplyEnding) => void;
+  /** Called when the user asks for a person, and when the server answers. */
+  onEscalation?: (escalation: EscalationHappening) => void;
   /**
    * `inline` (default) fills its container; `launcher` is a floating button in a corner
    * that opens the chat in a panel, with an unread badge.
@@ -77,6 +95,9 @@ export function ChatWidget(props: ChatWidgetProps) {
     onAuthError,
     onStatusChange,
     onProblem,
+    onMessageSent,
+    onReplyComplete,
+    onEscalation,
     mode = 'inline',
     launcherCorner,
     storage = 'local',
@@ -98,7 +119,7 @@ export function ChatWidget(props: ChatWidgetProps) {
     }),
   );
   useChatHistory(store, historyKey ?? defaultHistoryKey(url, token), storage);
-  const connection: ChatConnectionOptions = {
+  useChatConnection(store, {
     url,
     token,
     getToken,
@@ -107,10 +128,10 @@ export function ChatWidget(props: ChatWidgetProps) {
     stallTimeoutMs,
     onAuthError,
     onStatusChange,
-  };
+  });
+  useHappeningCallbacks(store, { onMessageSent, onReplyComplete, onEscalation });
   return (
     <ChatStoreProvider store={store}>
-      <ChatConnection store={store} {...connection} />
       {mode === 'launcher' ? (
         <ChatUiProvider value={launcherUi(panelProps)}>
           <ChatLauncher corner={launcherCorner} theme={panelProps.theme}>
@@ -130,11 +151,30 @@ function launcherUi({ labels, classNames = {} }: ChatPanelProps) {
   return { labels: merged, classNames, renderMarkdown: true, markdown: markdownOptionsFor(merged) };
 }
 
-/**
- * Owns the socket in a leaf of its own: the socket hook re-renders its host whenever the
- * socket changes, and here that host renders nothing.
- */
-function ChatConnection({ store, ...options }: ChatConnectionOptions & { store: ChatStore }) {
-  useChatConnection(store, options);
-  return null;
+type HappeningCallbacks = Pick<
+  ChatWidgetProps,
+  'onMessageSent' | 'onReplyComplete' | 'onEscalation'
+>;
+
+/** The host's callbacks, called from the store's events: the same ones the UI listens to. */
+function useHappeningCallbacks(store: ChatStore, callbacks: HappeningCallbacks): void {
+  const latest = useLatest(callbacks);
+  useEffect(
+    () =>
+      store.listen((happening) => {
+        const { onMessageSent, onReplyComplete, onEscalation } = latest.current;
+        switch (happening.type) {
+          case 'message-sent':
+            return onMessageSent?.(happening.message);
+          case 'reply-ended':
+            return onReplyComplete?.(happening.reply, happening.how);
+          case 'escalation-requested':
+          case 'escalation-answered':
+            return onEscalation?.(happening);
+          default:
+            return;
+        }
+      }),
+    [store, latest],
+  );
 }

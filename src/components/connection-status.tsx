@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { selectConnectionStatus } from '../core/selectors.ts';
+import { selectAuthProblem, selectConnectionStatus, selectNextRetryAt } from '../core/selectors.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { InlineAction } from './inline-action.tsx';
@@ -23,8 +23,8 @@ const DOT_COLOR = {
  */
 export function ConnectionStatus() {
   const status = useChatStore(selectConnectionStatus);
-  const authProblem = useChatStore((state) => state.connection.authProblem);
-  const nextRetryAt = useChatStore((state) => state.connection.nextRetryAt);
+  const authProblem = useChatStore(selectAuthProblem);
+  const nextRetryAt = useChatStore(selectNextRetryAt);
   const { reconnectNow } = useChatActions();
   const { labels, classNames } = useChatUi();
   const text =
@@ -41,7 +41,7 @@ export function ConnectionStatus() {
     >
       <span aria-hidden="true" className={cn('cw:size-2 cw:rounded-full', DOT_COLOR[status])} />
       <span role="status">{text}</span>
-      {status === 'reconnecting' && nextRetryAt && (
+      {status === 'reconnecting' && nextRetryAt !== null && (
         <Countdown until={nextRetryAt} labels={labels} />
       )}
       {canReconnect && <InlineAction onActivate={reconnectNow}>{labels.reconnectNow}</InlineAction>}
@@ -49,14 +49,13 @@ export function ConnectionStatus() {
   );
 }
 
-function Countdown({ until, labels }: { until: string; labels: ChatLabels }) {
-  const target = Date.parse(until);
+function Countdown({ until, labels }: { until: number; labels: ChatLabels }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1_000);
     return () => clearInterval(timer);
   }, []);
-  const seconds = Math.max(0, Math.ceil((target - now) / 1_000));
+  const seconds = Math.max(0, Math.ceil((until - now) / 1_000));
   if (seconds === 0) return null;
   return <span aria-hidden="true">· {labels.reconnectingIn(seconds)}</span>;
 }
@@ -64,7 +63,7 @@ function Countdown({ until, labels }: { until: string; labels: ChatLabels }) {
 /** An auth failure, announced at once: the user must act before chatting again. */
 export function AuthAlert() {
   const status = useChatStore(selectConnectionStatus);
-  const authProblem = useChatStore((state) => state.connection.authProblem);
+  const authProblem = useChatStore(selectAuthProblem);
   const { labels, classNames } = useChatUi();
   if (status !== 'unauthorized' || (authProblem !== 'expired' && authProblem !== 'rejected'))
     return null;

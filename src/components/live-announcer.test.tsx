@@ -5,6 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { render } from 'vitest-browser-react';
+import { linkIn } from '../../test/support/link-states.ts';
 import { createChatStore } from '../core/store.ts';
 import { ChatStoreProvider } from '../react/context.tsx';
 import { ChatPanel, type ChatPanelProps } from './chat-panel.tsx';
@@ -14,7 +15,7 @@ const frame = (payload: object) => JSON.stringify({ ...payload, timestamp: times
 
 async function renderPanel(props: ChatPanelProps = {}) {
   const store = createChatStore();
-  store.actions.setConnectionStatus('open');
+  store.actions.setConnection(linkIn('open'));
   const screen = await render(
     <ChatStoreProvider store={store}>
       <ChatPanel {...props} />
@@ -55,10 +56,10 @@ it('announces a server notice politely and a lost connection assertively', async
   store.actions.receive(frame({ type: 'connection', message: 'Welcome to support.' }));
   await expect.poll(() => polite()?.textContent).toBe('Welcome to support.');
 
-  store.actions.setConnectionStatus('reconnecting');
+  store.actions.setConnection(linkIn('reconnecting'));
   await expect.poll(() => assertive()?.textContent).not.toBe('');
   expect(assertive()?.getAttribute('aria-live')).toBe('assertive');
-  store.actions.setConnectionStatus('open');
+  store.actions.setConnection(linkIn('open'));
   await expect.poll(() => assertive()?.textContent).toBe('');
 });
 

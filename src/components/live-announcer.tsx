@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ChatState } from '../core/state.ts';
+import { selectConnectionStatus } from '../core/selectors.ts';
 import { plainTextOf } from '../markdown/plain-text-of.ts';
 import { useChatStoreApi } from '../react/context.tsx';
 import { useChatUi } from './ui-context.tsx';
@@ -25,53 +25,48 @@ export function LiveAnnouncer() {
   spokenRef.current = renderMarkdown === true ? plainTextOf : (text) => text;
 
   useEffect(() => {
-    // Only replies seen streaming are watched, so a token costs a lookup, not a scan.
-    const streaming = new Set<string>();
     // What waits to be said, in order, as functions so the words are worked out when idle.
     let queued: (() => string)[] = [];
     let cancelIdle: (() => void) | null = null;
-    const sayWhenIdle = (parts: (() => string)[]) => {
-      queued.push(...parts);
+    const sayWhenIdle = (part: () => string) => {
+      queued.push(part);
       cancelIdle ??= whenIdle(() => {
         cancelIdle = null;
         const due = queued;
         queued = [];
-        setPolite(due.map((part) => part()).join('\n'));
+        setPolite(due.map((say) => say()).join('\n'));
       });
     };
-    const onChange = (state: ChatState, previous: ChatState) => {
-      const said: (() => string)[] = [];
-      if (state.messageIds !== previous.messageIds) {
-        const known = new Set(previous.messageIds);
-        for (const id of state.messageIds) {
-          const message = state.messagesById[id];
-          // Only what happens here and now is news: not a conversation restored from storage.
-          if (known.has(id) || !message || store.history?.isRestored(id)) continue;
-          if (message.role === 'assistant' && message.status === 'streaming') streaming.add(id);
-          if (message.role === 'system') said.push(() => message.text);
+    // The store says what happened here and now; a conversation restored from storage is
+    // not news, and raises nothing.
+    const unlisten = store.listen((happening) => {
+      switch (happening.type) {
+        case 'reply-ended': {
+          const { reply, how } = happening;
+          if (how === 'complete')
+            sayWhenIdle(() => `${labelsRef.current.assistant}: ${spokenRef.current(reply.text)}`);
+          return;
         }
+        case 'notice-received':
+        case 'escalation-answered':
+          sayWhenIdle(() => happening.message.text);
+          return;
+        case 'conversation-cleared':
+          sayWhenIdle(() => labelsRef.current.conversationCleared);
+          return;
+        default:
+          return;
       }
-      if (state.messagesById !== previous.messagesById) {
-        for (const id of streaming) {
-          const message = state.messagesById[id];
-          if (message?.role !== 'assistant' || message.status === 'streaming') continue;
-          streaming.delete(id);
-          if (message.status === 'complete')
-            said.push(() => `${labelsRef.current.assistant}: ${spokenRef.current(message.text)}`);
-        }
-      }
-      if (state.clearedAt !== previous.clearedAt && state.clearedAt !== null) {
-        said.push(() => labelsRef.current.conversationCleared);
-      }
-      if (said.length > 0) sayWhenIdle(said);
-      const wasOpen = previous.connection.status === 'open';
-      const lost =
-        state.connection.status === 'reconnecting' || state.connection.status === 'offline';
-      if (wasOpen && lost) setAssertive(labelsRef.current.connection[state.connection.status]);
-      if (state.connection.status === 'open' && !wasOpen) setAssertive('');
-    };
-    const unsubscribe = store.subscribe(onChange);
+    });
+    const unsubscribe = store.subscribe((state, previous) => {
+      const status = selectConnectionStatus(state);
+      const wasOpen = selectConnectionStatus(previous) === 'open';
+      const lost = status === 'reconnecting' || status === 'offline';
+      if (wasOpen && lost) setAssertive(labelsRef.current.connection[status]);
+      if (status === 'open' && !wasOpen) setAssertive('');
+    });
     return () => {
+      unlisten();
       unsubscribe();
       cancelIdle?.();
     };

@@ -62,9 +62,9 @@ const start = (now: number, hasCredentials = true): LinkEvent => ({
 });
 const opened = (now: number): LinkEvent => ({ type: 'socket-opened', now });
 const frame = (now: number, frameType: ServerFrameType | null): LinkEvent => ({
-  type: 'frame-received',
+  type: 'frames-received',
   now,
-  frameType,
+  frameTypes: [frameType],
 });
 const closed = (now: number, code = 1006, random = 0.5): LinkEvent => ({
   type: 'socket-closed',
@@ -923,8 +923,8 @@ describe('identity and stop', () => {
   const sameState: Array<[string, LinkPhase, (state: LinkState) => LinkEvent]> = [
     ['socket-opened while waiting', 'waiting', () => opened(AT)],
     ['socket-opened while open', 'open', () => opened(AT)],
-    ['frame-received while connecting', 'connecting', () => frame(AT, 'pong')],
-    ['frame-received while waiting', 'waiting', () => frame(AT, 'connection')],
+    ['frames-received while connecting', 'connecting', () => frame(AT, 'pong')],
+    ['frames-received while waiting', 'waiting', () => frame(AT, 'connection')],
     ['socket-closed while waiting', 'waiting', () => closed(AT)],
     ['socket-closed while stopped', 'stopped', () => closed(AT)],
     ['socket-closed while idle', 'idle', () => closed(AT)],
@@ -1277,5 +1277,23 @@ describe('leaving unauthorized and clock corrections', () => {
     expect(waiting.phase).toBe('waiting');
     const next = stepLink(waiting, tick(T0 - 3_600_000));
     expect(next.phase).toBe('connecting');
+  });
+});
+
+describe('a batch of frames', () => {
+  it('is one event that leaves the link as its frames would one by one', () => {
+    const types: (ServerFrameType | null)[] = ['error', null, 'stream-start', 'pong'];
+    const start = stepLink(openAt(T0), { type: 'tick', now: T0 + 30_000 });
+    const oneByOne = types.reduce((link, type) => stepLink(link, frame(AT, type)), start);
+    const batched = stepLink(start, { type: 'frames-received', now: AT, frameTypes: types });
+    expect(batched).toEqual(oneByOne);
+    expect(batched.framesThisSocket).toBe(start.framesThisSocket + 4);
+    expect(batched.firstFrameWasError).toBe(true);
+    expect(batched.healthy).toBe(true);
+  });
+
+  it('changes nothing when empty', () => {
+    const link = openAt(T0);
+    expect(stepLink(link, { type: 'frames-received', now: AT, frameTypes: [] })).toBe(link);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The connection's life as a pure state machine: `stepLink(state, event, policy) → state`.
- * It never sets a timer or touches a socket. The caller (`react/use-connection.ts`) feeds it
+ * It never sets a timer or touches a socket. The caller (`connection.ts`) feeds it
  * socket events, network and page events, and `tick`s at the time `nextLinkDeadline` names,
  * and acts on what changed: a new `socketId` means "open a fresh socket", a phase without a
  * socket means "close it", a new `pingsSent` count means "send a ping".
@@ -105,7 +105,8 @@ export type LinkEvent =
   | { type: 'start'; now: number; hasCredentials: boolean }
   | { type: 'token-unusable'; now: number; socketId: number; reason: 'no-token' | 'expired' }
   | { type: 'socket-opened'; now: number }
-  | { type: 'frame-received'; now: number; frameType: ServerFrameType | null }
+  /** The frames of one batch, in order, by type (null for one that could not be read). */
+  | { type: 'frames-received'; now: number; frameTypes: readonly (ServerFrameType | null)[] }
   | { type: 'socket-closed'; now: number; code: number; random: number }
   | { type: 'tick'; now: number }
   | { type: 'network-offline'; now: number }
@@ -189,8 +190,11 @@ export function stepLink(
         lastTickAt: event.now,
         framesThisSocket: 0,
       };
-    case 'frame-received':
-      return receiveFrame(state, event.frameType, event.now);
+    case 'frames-received':
+      return event.frameTypes.reduce(
+        (next: LinkState, frameType) => receiveFrame(next, frameType, event.now),
+        state,
+      );
     case 'socket-closed':
       return socketClosed(state, event.code, event.now, event.random, policy);
     case 'tick':

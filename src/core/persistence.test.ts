@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { linkIn, transportOf } from '../../test/support/link-states.ts';
 import type { HistoryStorage } from './persistence.ts';
 import type { ClientFrame } from './protocol.ts';
 import type { Problem } from './state.ts';
@@ -45,11 +46,13 @@ function storeOn(
 /** An open socket that records what is sent. */
 function connect(store: ChatStore) {
   const sent: ClientFrame[] = [];
-  store.actions.attachTransport((frame) => {
-    sent.push(frame);
-    return true;
-  });
-  store.actions.setConnectionStatus('open');
+  store.actions.attachTransport(
+    transportOf((frame) => {
+      sent.push(frame);
+      return true;
+    }),
+  );
+  store.actions.setConnection(linkIn('open'));
   return sent;
 }
 

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { linkIn } from '../../test/support/link-states.ts';
 import type { ServerFrame } from './protocol.ts';
 import { type ChatEvent, reduce } from './reduce.ts';
+import { connectionStatusOf } from './selectors.ts';
 import {
   type AssistantMessageStatus,
   type ChatMessage,
@@ -82,9 +84,13 @@ const eventArbitrary: fc.Arbitrary<ChatEvent> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc
-      .tuple(fc.constantFrom(...STATUSES), at)
-      .map(([status, time]): ChatEvent => ({ type: 'connection-changed', status, at: time })),
+    arbitrary: fc.tuple(fc.constantFrom(...STATUSES), at).map(
+      ([status, time]): ChatEvent => ({
+        type: 'connection-changed',
+        connection: linkIn(status),
+        at: time,
+      }),
+    ),
   },
   {
     weight: 1,
@@ -127,13 +133,14 @@ function modelReplies(sequence: ChatEvent[]): ModelReply[] {
   let atError = new Set<ModelReply>();
   for (const event of sequence) {
     if (event.type === 'connection-changed') {
-      if (event.status !== status && event.status !== 'open') {
+      const next = connectionStatusOf(event.connection);
+      if (next !== status && next !== 'open') {
         for (const reply of replies) {
           if (reply.status === 'streaming') reply.status = 'interrupted';
         }
       }
-      if ((event.status === 'open') !== (status === 'open')) onConnection = new Map();
-      status = event.status;
+      if ((next === 'open') !== (status === 'open')) onConnection = new Map();
+      status = next;
     }
     if (event.type !== 'frame-received') continue;
     const frame = event.frame;

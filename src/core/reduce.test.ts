@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { linkIn } from '../../test/support/link-states.ts';
 import type { FrameProblem } from './parse.ts';
 import type { ServerFrame } from './protocol.ts';
 import { apply, assistantMessageKey, type ChatEvent } from './reduce.ts';
+import { selectConnectionStatus, selectNextRetryAt } from './selectors.ts';
 import {
   type AssistantMessage,
   type ChatState,
@@ -42,7 +44,7 @@ const escalationResponse = (message = 'A human agent will contact you soon.', at
 const pong = (at = AT) => received({ type: 'pong', timestamp: SENT_AT }, at);
 const connectionChanged = (status: ConnectionStatus, at = AT): ChatEvent => ({
   type: 'connection-changed',
-  status,
+  connection: linkIn(status),
   at,
 });
 const userMessageAdded = (
@@ -439,13 +441,9 @@ describe('gives every local message and banner its own id', () => {
 });
 
 describe('pong', () => {
-  it('records when the pong arrived, not the server timestamp it carries', () => {
-    const state = start(pong(LATER));
-    expect(state.connection.lastPongAt).toBe(LATER);
-  });
-
-  it('moves lastPongAt forward with each pong', () => {
-    expect(start(pong(AT), pong(LATER)).connection.lastPongAt).toBe(LATER);
+  it("changes nothing in the conversation: its round trip is the link machine's", () => {
+    const state = start(connectionChanged('open'));
+    expect(apply(state, pong(LATER))).toBe(state);
   });
 });
 
@@ -462,7 +460,7 @@ describe('connection changes', () => {
         streamToken('live', 'half a '),
       );
       const after = apply(before, connectionChanged(status));
-      expect(after.connection.status).toBe(status);
+      expect(selectConnectionStatus(after)).toBe(status);
       expect(assistant(after, 'live')).toMatchObject({
         text: 'half a ',
         tokenCount: 1,
@@ -479,18 +477,29 @@ describe('connection changes', () => {
       streamToken('m1', 'a'),
     );
     const after = apply(before, connectionChanged('open'));
-    expect(after.connection.status).toBe('open');
+    expect(selectConnectionStatus(after)).toBe('open');
     expect(assistant(after, 'm1')).toBe(assistant(before, 'm1'));
   });
 
-  it.each(ALL_STATUSES)('returns the same state when the status stays %s', (status) => {
-    const before = start(connectionChanged('connecting'), connectionChanged(status));
-    expect(apply(before, connectionChanged(status, LATER))).toBe(before);
+  it.each(ALL_STATUSES)('returns the same state for the same link state (%s)', (status) => {
+    const link = linkIn(status);
+    const before = start(connectionChanged('connecting'), {
+      type: 'connection-changed',
+      connection: link,
+      at: AT,
+    });
+    expect(apply(before, { type: 'connection-changed', connection: link, at: LATER })).toBe(before);
   });
 
-  it('keeps lastPongAt across a reconnect', () => {
-    const state = start(connectionChanged('open'), pong(AT), connectionChanged('reconnecting'));
-    expect(state.connection).toMatchObject({ status: 'reconnecting', lastPongAt: AT });
+  it.each(ALL_STATUSES)('keeps the conversation when the link moves on within %s', (status) => {
+    const before = start(connectionChanged(status), userMessageAdded('user:1', 'Hi', 'queued'));
+    const after = apply(before, {
+      type: 'connection-changed',
+      connection: { ...before.connection, lastTickAt: 1 },
+      at: LATER,
+    });
+    expect(after.messagesById).toBe(before.messagesById);
+    expect(after.messageIds).toBe(before.messageIds);
   });
 });
 
@@ -763,23 +772,13 @@ describe('stalled replies', () => {
   });
 });
 
-describe('connection details', () => {
-  it('records attempt, next retry, round trip and auth problem, and ignores a repeat', () => {
-    const details = { attempt: 3, nextRetryAt: LATER, roundTripMs: 42, authProblem: null };
-    const event: ChatEvent = {
-      type: 'connection-changed',
-      status: 'reconnecting',
-      at: AT,
-      details,
-    };
-    const state = start(event);
-    expect(state.connection).toMatchObject({ status: 'reconnecting', ...details });
-    expect(apply(state, event)).toBe(state);
-  });
-
-  it('counts reconnect requests', () => {
-    const state = start({ type: 'reconnect-requested' }, { type: 'reconnect-requested' });
-    expect(state.connection.reconnectRequests).toBe(2);
+describe('connection state', () => {
+  it("keeps the link machine's state as given: the one home of attempts, retry time, round trip", () => {
+    const connection = linkIn('reconnecting', { failures: 3, retryAt: 5_000, roundTripMs: 42 });
+    const state = start({ type: 'connection-changed', connection, at: AT });
+    expect(state.connection).toBe(connection);
+    expect(selectConnectionStatus(state)).toBe('reconnecting');
+    expect(selectNextRetryAt(state)).toBe(5_000);
   });
 });
 

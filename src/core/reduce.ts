@@ -23,15 +23,15 @@ import {
   type StoredHistory,
   shareHistory,
 } from './history.ts';
+import type { LinkState } from './link.ts';
 import type { FrameProblem } from './parse.ts';
 import type { ServerFrame } from './protocol.ts';
+import { connectionStatusOf } from './selectors.ts';
 import {
   type AssistantMessage,
   type BannerKind,
   type ChatMessage,
   type ChatState,
-  type ConnectionState,
-  type ConnectionStatus,
   MAX_BANNER_LENGTH,
   MAX_BANNERS,
   MAX_PROBLEMS,
@@ -70,13 +70,8 @@ export type ChatEvent =
   | { type: 'user-message-added'; id: string; text: string; status: 'queued' | 'sent'; at: string }
   | { type: 'user-message-delivered'; id: string }
   | { type: 'user-message-failed'; id: string }
-  | {
-      type: 'connection-changed';
-      status: ConnectionStatus;
-      at: string;
-      details?: ConnectionDetails;
-    }
-  | { type: 'reconnect-requested' }
+  /** The link machine moved on: `connection` is its new state, the one home of those facts. */
+  | { type: 'connection-changed'; connection: LinkState; at: string }
   | { type: 'user-message-retried'; id: string }
   | { type: 'stalled-streams-checked'; at: string; stallTimeoutMs: number }
   | { type: 'escalation-requested'; reason: string; at: string }
@@ -97,11 +92,6 @@ export type ChatEvent =
       message: string;
       at: string;
     };
-
-/** Connection facts beyond the status, as the socket owner last saw them. */
-export type ConnectionDetails = Partial<
-  Pick<ConnectionState, 'attempt' | 'nextRetryAt' | 'roundTripMs' | 'authProblem'>
->;
 
 /**
  * The id a reply started by `stream-start` for `messageId` gets when its event carries no
@@ -142,15 +132,7 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
     case 'user-message-failed':
       return setUserStatus(state, event.id, 'queued', 'failed');
     case 'connection-changed':
-      return changeConnection(state, event.status, event.details);
-    case 'reconnect-requested':
-      return {
-        ...state,
-        connection: {
-          ...state.connection,
-          reconnectRequests: state.connection.reconnectRequests + 1,
-        },
-      };
+      return changeConnection(state, event.connection);
     case 'user-message-retried':
       return setUserStatus(state, event.id, 'failed', 'queued');
     case 'stalled-streams-checked':
@@ -229,8 +211,8 @@ function reduceFrame(
         streamsAtError: streamingIds(state),
       };
     case 'pong':
-      if (state.connection.lastPongAt === at) return state;
-      return { ...state, connection: { ...state.connection, lastPongAt: at } };
+      // Its round trip is the link machine's to measure; the conversation does not change.
+      return state;
     default:
       return frame satisfies never;
   }
@@ -392,18 +374,15 @@ function setUserStatus(
   return replaceMessage(state, { ...message, status: to });
 }
 
-function changeConnection(
-  state: ChatState,
-  status: ConnectionStatus,
-  details: ConnectionDetails = {},
-): ChatState {
-  const connection = { ...state.connection, ...details, status };
-  const unchanged = (Object.keys(connection) as (keyof ConnectionState)[]).every(
-    (key) => connection[key] === state.connection[key],
-  );
-  if (unchanged) return state;
+function changeConnection(state: ChatState, connection: LinkState): ChatState {
+  if (sameLink(connection, state.connection)) return state;
+  const status = connectionStatusOf(connection);
+  const previous = connectionStatusOf(state.connection);
+  // The link moves on within a status all the time (a tick, a batch of frames): only a change
+  // of status means anything to the conversation.
+  if (status === previous) return { ...state, connection };
   // Opening or losing a socket is a new connection: the server's reply ids start over.
-  const newConnection = (status === 'open') !== (state.connection.status === 'open');
+  const newConnection = (status === 'open') !== (previous === 'open');
   const next = newConnection
     ? { ...state, connection, repliesOnConnection: {} }
     : { ...state, connection };
@@ -419,6 +398,12 @@ function changeConnection(
   // started for may never have arrived; resending them blindly could duplicate them, so they
   // are marked failed for the user to retry.
   return failUnanswered(interruptStreams({ ...next, escalation }, 'connection-lost', () => true));
+}
+
+/** Whether two link states hold the same facts (a replayed or seeded state may be a copy). */
+function sameLink(a: LinkState, b: LinkState): boolean {
+  if (a === b) return true;
+  return (Object.keys(a) as (keyof LinkState)[]).every((key) => a[key] === b[key]);
 }
 
 function failUnanswered(state: ChatState): ChatState {

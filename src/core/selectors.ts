@@ -2,6 +2,7 @@
  * Selectors for `ChatState`. Each returns a primitive or a reference the reducer keeps
  * stable, so components subscribed through them re-render only when their slice changes.
  */
+import type { AuthProblem, LinkState } from './link.ts';
 import type {
   Banner,
   ChatMessage,
@@ -22,9 +23,39 @@ export const selectMessage =
 /** The banners, oldest first. */
 export const selectBanners = (state: ChatState): Banner[] => state.banners;
 
+/** The status the UI shows for the link machine's state. */
+export function connectionStatusOf(link: LinkState): ConnectionStatus {
+  switch (link.phase) {
+    case 'idle':
+      return 'idle';
+    case 'connecting':
+      return link.failures > 0 || link.authRetried ? 'reconnecting' : 'connecting';
+    case 'open':
+      return 'open';
+    case 'waiting':
+      return 'reconnecting';
+    case 'offline':
+      return 'offline';
+    case 'unauthorized':
+      return 'unauthorized';
+    case 'stopped':
+      return 'closed';
+    default:
+      return link.phase satisfies never;
+  }
+}
+
 /** Where the socket is. */
 export const selectConnectionStatus = (state: ChatState): ConnectionStatus =>
-  state.connection.status;
+  connectionStatusOf(state.connection);
+
+/** When the next reconnect attempt is due (ms since the epoch) while waiting for it, else null. */
+export const selectNextRetryAt = (state: ChatState): number | null =>
+  state.connection.phase === 'waiting' ? state.connection.retryAt : null;
+
+/** Why the connection is unauthorized, else null. */
+export const selectAuthProblem = (state: ChatState): AuthProblem | null =>
+  state.connection.phase === 'unauthorized' ? state.connection.authProblem : null;
 
 /** Where the hand-over to a person is. */
 export const selectEscalationStatus = (state: ChatState): EscalationStatus =>

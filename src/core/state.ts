@@ -2,7 +2,7 @@
  * The shape of one chat widget's state. Every finite state is a string union, so the UI can
  * expose it as `data-status` and a reducer switch can be checked for exhaustiveness.
  */
-import type { AuthProblem } from './link.ts';
+import { initialLinkState, type LinkState } from './link.ts';
 import type { FrameProblemKind } from './parse.ts';
 
 /**
@@ -116,24 +116,6 @@ export interface Problem {
   at: string;
 }
 
-/** The connection as the UI sees it. */
-export interface ConnectionState {
-  /** Where the socket is, as shown in the connection strip. */
-  status: ConnectionStatus;
-  /** ISO-8601 time of the last `pong`, or null before the first. */
-  lastPongAt: string | null;
-  /** Attempts in a row that failed; 0 while healthy. */
-  attempt: number;
-  /** ISO-8601 time of the next reconnect attempt while `reconnecting`, else null. */
-  nextRetryAt: string | null;
-  /** The last ping's round trip in ms, or null before the first pong. */
-  roundTripMs: number | null;
-  /** Why the connection is `unauthorized`, else null. */
-  authProblem: AuthProblem | null;
-  /** Counts "reconnect now" requests; the connection reconnects whenever it changes. */
-  reconnectRequests: number;
-}
-
 /** The escalation to a person, if any. */
 export interface EscalationState {
   status: EscalationStatus;
@@ -146,7 +128,12 @@ export interface ChatState {
   messageIds: string[];
   messagesById: Record<string, ChatMessage>;
   banners: Banner[];
-  connection: ConnectionState;
+  /**
+   * The connection, as the link machine (`link.ts`) keeps it: the one home of every fact
+   * about it. The connection (`connection.ts`) writes it; the UI reads it through selectors
+   * (`selectConnectionStatus`, `selectNextRetryAt`, …).
+   */
+  connection: LinkState;
   escalation: EscalationState;
   /**
    * User messages handed to the current socket that no reply has started for yet, oldest
@@ -202,15 +189,7 @@ export function initialChatState(): ChatState {
     messageIds: [],
     messagesById: {},
     banners: [],
-    connection: {
-      status: 'idle',
-      lastPongAt: null,
-      attempt: 0,
-      nextRetryAt: null,
-      roundTripMs: null,
-      authProblem: null,
-      reconnectRequests: 0,
-    },
+    connection: initialLinkState(),
     awaitingReply: [],
     escalation: { status: 'idle', reason: null },
     problems: [],

@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { linkIn, transportOf } from '../../test/support/link-states.ts';
+import { parseServerFrame } from './parse.ts';
 import type { ClientFrame } from './protocol.ts';
 import type { ChatState, Problem, UserMessage } from './state.ts';
 import {
@@ -13,19 +15,24 @@ const T0 = '2025-09-12T10:15:30.000Z';
 const T1 = '2025-09-12T10:16:00.000Z';
 
 /** A transport that records every frame it is handed and answers as `accepts` says. */
-interface FakeTransport {
+interface FakeTransport extends Transport {
   frames: ClientFrame[];
   accepts: boolean | ((frame: ClientFrame) => boolean);
-  send: Transport;
+  /** How many times the store asked it to reconnect. */
+  reconnects: number;
 }
 
 function fakeTransport(accepts: FakeTransport['accepts'] = true): FakeTransport {
   const fake: FakeTransport = {
     frames: [],
     accepts,
+    reconnects: 0,
     send: (frame) => {
       fake.frames.push(frame);
       return typeof fake.accepts === 'function' ? fake.accepts(frame) : fake.accepts;
+    },
+    reconnectNow: () => {
+      fake.reconnects++;
     },
   };
   return fake;
@@ -69,8 +76,8 @@ describe('sendMessage', () => {
   it('queues a message while the connection is not open and sends nothing', () => {
     const { store, actions } = setup();
     const transport = fakeTransport();
-    actions.attachTransport(transport.send);
-    actions.setConnectionStatus('connecting');
+    actions.attachTransport(transport);
+    actions.setConnection(linkIn('connecting'));
 
     expect(actions.sendMessage('Hello')).toBe(true);
 
@@ -82,7 +89,7 @@ describe('sendMessage', () => {
 
   it('queues a message when no transport is attached, even if the status says open', () => {
     const { store, actions } = setup();
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
     expect(actions.sendMessage('Hello')).toBe(true);
     expect(userMessages(store.getState())[0]?.status).toBe('queued');
   });
@@ -90,13 +97,13 @@ describe('sendMessage', () => {
   it('sends the queue in order, exactly once, when the connection opens', () => {
     const { store, actions } = setup();
     const transport = fakeTransport();
-    actions.attachTransport(transport.send);
+    actions.attachTransport(transport);
     actions.sendMessage('first');
     actions.sendMessage('second');
     actions.sendMessage('third');
     expect(transport.frames).toEqual([]);
 
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
 
     expect(contents(transport.frames)).toEqual(['first', 'second', 'third']);
     expect(userMessages(store.getState()).map((message) => message.status)).toEqual([
@@ -109,10 +116,10 @@ describe('sendMessage', () => {
   it('sends the queue when a transport is attached to an open store', () => {
     const { store, actions } = setup();
     actions.sendMessage('waiting');
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
     const transport = fakeTransport();
 
-    actions.attachTransport(transport.send);
+    actions.attachTransport(transport);
 
     expect(contents(transport.frames)).toEqual(['waiting']);
     expect(userMessages(store.getState())[0]?.status).toBe('sent');
@@ -121,30 +128,30 @@ describe('sendMessage', () => {
   it('stamps queued messages with the time they are actually sent', () => {
     const { actions, clock } = setup();
     const transport = fakeTransport();
-    actions.attachTransport(transport.send);
+    actions.attachTransport(transport);
     actions.sendMessage('later');
     clock.time = new Date(T1);
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
     expect(transport.frames).toEqual([{ type: 'chat', content: 'later', timestamp: T1 }]);
   });
 
   it('does not resend sent messages on a second open or after a reconnect', () => {
     const { actions } = setup();
     const transport = fakeTransport();
-    actions.attachTransport(transport.send);
+    actions.attachTransport(transport);
     actions.sendMessage('once');
-    actions.setConnectionStatus('open');
-    actions.setConnectionStatus('open');
-    actions.setConnectionStatus('reconnecting');
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
+    actions.setConnection(linkIn('open'));
+    actions.setConnection(linkIn('reconnecting'));
+    actions.setConnection(linkIn('open'));
     expect(contents(transport.frames)).toEqual(['once']);
   });
 
   it('sends at once while open: the exact chat frame, content trimmed, time from now()', () => {
     const { store, actions } = setup();
     const transport = fakeTransport();
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
 
     expect(actions.sendMessage('  Hello there \n')).toBe(true);
 
@@ -159,8 +166,8 @@ describe('sendMessage', () => {
   it.each(['', ' ', '\n\t  \r\n'])('refuses the empty message %j and adds nothing', (text) => {
     const { store, actions } = setup();
     const transport = fakeTransport();
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
     const before = store.getState();
 
     expect(actions.sendMessage(text)).toBe(false);
@@ -172,8 +179,8 @@ describe('sendMessage', () => {
   it('refuses a message over maxMessageLength and says why in an error banner', () => {
     const { store, actions } = setup({ maxMessageLength: 10 });
     const transport = fakeTransport();
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
 
     expect(actions.sendMessage('x'.repeat(11))).toBe(false);
 
@@ -194,8 +201,8 @@ describe('sendMessage', () => {
   it('keeps a message queued when the transport cannot send it', () => {
     const { store, actions } = setup();
     const transport = fakeTransport(false);
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
 
     expect(actions.sendMessage('Hello')).toBe(true);
 
@@ -205,8 +212,8 @@ describe('sendMessage', () => {
   it('sends a queued message before a newer one once the transport works again', () => {
     const { store, actions } = setup();
     const transport = fakeTransport(false);
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
     actions.sendMessage('older');
     transport.accepts = true;
     transport.frames.length = 0;
@@ -223,12 +230,12 @@ describe('sendMessage', () => {
   it('stops at the first frame the transport refuses, so the queue keeps its order', () => {
     const { store, actions } = setup();
     const transport = fakeTransport((frame) => frame.type !== 'chat' || frame.content !== 'two');
-    actions.attachTransport(transport.send);
+    actions.attachTransport(transport);
     actions.sendMessage('one');
     actions.sendMessage('two');
     actions.sendMessage('three');
 
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
 
     expect(contents(transport.frames)).toEqual(['one', 'two']);
     expect(userMessages(store.getState()).map((message) => message.status)).toEqual([
@@ -239,16 +246,16 @@ describe('sendMessage', () => {
 
     transport.accepts = true;
     transport.frames.length = 0;
-    actions.setConnectionStatus('reconnecting');
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('reconnecting'));
+    actions.setConnection(linkIn('open'));
     expect(contents(transport.frames)).toEqual(['two', 'three']);
   });
 
   it('never sends a new message ahead of one still queued', () => {
     const { store, actions } = setup();
     const transport = fakeTransport((frame) => frame.type !== 'chat' || frame.content !== 'older');
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
     actions.sendMessage('older');
     transport.frames.length = 0;
 
@@ -264,8 +271,8 @@ describe('sendMessage', () => {
   it('stops sending once the transport is detached', () => {
     const { store, actions } = setup();
     const transport = fakeTransport();
-    actions.setConnectionStatus('open');
-    const detach = actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    const detach = actions.attachTransport(transport);
 
     detach();
     actions.sendMessage('Hello');
@@ -278,9 +285,9 @@ describe('sendMessage', () => {
     const { actions } = setup();
     const old = fakeTransport();
     const current = fakeTransport();
-    actions.setConnectionStatus('open');
-    const detachOld = actions.attachTransport(old.send);
-    actions.attachTransport(current.send);
+    actions.setConnection(linkIn('open'));
+    const detachOld = actions.attachTransport(old);
+    actions.attachTransport(current);
 
     detachOld();
     actions.sendMessage('Hello');
@@ -303,8 +310,8 @@ describe('requestHuman', () => {
   ])('sends the human-escalation frame given %s', (_name, reason, sent) => {
     const { store, actions } = setup();
     const transport = fakeTransport();
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
 
     expect(actions.requestHuman(reason)).toBe(true);
 
@@ -317,8 +324,8 @@ describe('requestHuman', () => {
   it('refuses a second request while the first is pending, sending nothing', () => {
     const { actions } = setup();
     const transport = fakeTransport();
-    actions.setConnectionStatus('open');
-    actions.attachTransport(transport.send);
+    actions.setConnection(linkIn('open'));
+    actions.attachTransport(transport);
     actions.requestHuman();
 
     expect(actions.requestHuman('again')).toBe(false);
@@ -327,13 +334,13 @@ describe('requestHuman', () => {
   });
 
   it.each<[string, (actions: ReturnType<typeof setup>['actions']) => void]>([
-    ['the connection is not open', (actions) => actions.attachTransport(fakeTransport().send)],
-    ['no transport is attached', (actions) => actions.setConnectionStatus('open')],
+    ['the connection is not open', (actions) => actions.attachTransport(fakeTransport())],
+    ['no transport is attached', (actions) => actions.setConnection(linkIn('open'))],
     [
       'the transport cannot send',
       (actions) => {
-        actions.setConnectionStatus('open');
-        actions.attachTransport(fakeTransport(false).send);
+        actions.setConnection(linkIn('open'));
+        actions.attachTransport(fakeTransport(false));
       },
     ],
   ])('refuses with an error banner when %s', (_name, prepare) => {
@@ -435,19 +442,19 @@ describe('banners and subscriptions', () => {
 
   it('does not notify subscribers of actions that change nothing', () => {
     const { store, actions } = setup();
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
     actions.receive(`{"type":"connection","message":"hi","timestamp":"${T0}"}`);
     const listener = vi.fn();
     store.subscribe(listener);
 
     actions.dismissBanner('banner:none');
-    actions.setConnectionStatus('open');
+    actions.setConnection(linkIn('open'));
     actions.sendMessage('   ');
     actions.receive(`{"type":"connection","message":"hi again","timestamp":"${T0}"}`);
     actions.dispatch({ type: 'user-message-delivered', id: 'user:unknown' });
     expect(listener).not.toHaveBeenCalled();
 
-    actions.setConnectionStatus('closed');
+    actions.setConnection(linkIn('closed'));
     expect(listener).toHaveBeenCalledTimes(1);
   });
 
@@ -469,11 +476,13 @@ describe('retryReply', () => {
   it('sends the question behind an interrupted reply again, as a new message', () => {
     const frames: ClientFrame[] = [];
     const store = createChatStore();
-    store.actions.attachTransport((frame) => {
-      frames.push(frame);
-      return true;
-    });
-    store.actions.setConnectionStatus('open');
+    store.actions.attachTransport(
+      transportOf((frame) => {
+        frames.push(frame);
+        return true;
+      }),
+    );
+    store.actions.setConnection(linkIn('open'));
     store.actions.sendMessage('What is backoff?');
     store.actions.receive(
       JSON.stringify({
@@ -482,8 +491,8 @@ describe('retryReply', () => {
         timestamp: '2026-01-01T00:00:00.000Z',
       }),
     );
-    store.actions.setConnectionStatus('reconnecting');
-    store.actions.setConnectionStatus('open');
+    store.actions.setConnection(linkIn('reconnecting'));
+    store.actions.setConnection(linkIn('open'));
 
     expect(store.actions.retryReply(replyId(store, 'r'))).toBe(true);
     expect(
@@ -573,5 +582,51 @@ describe('receiveMany', () => {
       'not-json',
       'not-an-object',
     ]);
+  });
+});
+
+describe('commands to the connection', () => {
+  it('reconnectNow is a call on the attached connection, not a change of state', () => {
+    const { store, actions } = setup();
+    const transport = fakeTransport();
+    actions.attachTransport(transport);
+    actions.setConnection(linkIn('reconnecting'));
+    const before = store.getState();
+    actions.reconnectNow();
+    expect(transport.reconnects).toBe(1);
+    expect(store.getState()).toBe(before);
+  });
+
+  it('asks a connection that gave up to reconnect when the user writes, and queues the message', () => {
+    const { store, actions } = setup();
+    const transport = fakeTransport();
+    actions.attachTransport(transport);
+    actions.setConnection(linkIn('closed'));
+    actions.sendMessage('Anyone there?');
+    expect(transport.reconnects).toBe(1);
+    expect(userMessages(store.getState()).map((message) => message.status)).toEqual(['queued']);
+    actions.setConnection(linkIn('open'));
+    expect(contents(transport.frames)).toEqual(['Anyone there?']);
+  });
+
+  it('takes a parsed batch and the link state after it as one update', () => {
+    const { store, actions } = setup();
+    actions.setConnection(linkIn('open'));
+    const listener = vi.fn();
+    store.subscribe(listener);
+    const frames = ['a', 'b', 'c'].map((token) =>
+      parseServerFrame(
+        JSON.stringify({ type: 'stream-token', messageId: 'm', token, timestamp: `${T0}` }),
+      ),
+    );
+    const start = parseServerFrame(
+      JSON.stringify({ type: 'stream-start', messageId: 'm', timestamp: `${T0}` }),
+    );
+    const link = { ...store.getState().connection, lastReceivedAt: 1, framesThisSocket: 4 };
+    actions.receiveParsed([start, ...frames], link);
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(store.getState().connection).toBe(link);
+    const reply = store.getState().messagesById[replyId(store, 'm')];
+    expect(reply).toMatchObject({ text: 'abc', tokenCount: 3 });
   });
 });

@@ -2,20 +2,28 @@
  * One widget's chat store: zustand's vanilla store holding a `ChatState`, driven by the pure
  * reducer, plus the actions the UI and the connection call.
  *
- * The store never touches the network. The connection attaches a `Transport` when a socket
- * opens and detaches it when the socket goes; actions send through whatever is attached and
- * keep messages `queued` while nothing is.
+ * The store never touches the network. A connection (`createChatConnection`) attaches a
+ * `Transport` while it runs: actions send through it while the socket is open, keep messages
+ * `queued` while it is not, and ask it to reconnect when the user wants the connection back.
  */
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import { chatFrame, humanEscalationFrame } from './encode.ts';
-import { parseServerFrame } from './parse.ts';
+import { type ChatHappening, happenings } from './events.ts';
+import type { LinkState } from './link.ts';
+import { type ParseResult, parseServerFrame } from './parse.ts';
 import { type ChatHistory, type ChatHistoryOptions, withHistory } from './persistence.ts';
 import type { ClientFrame, ServerFrame, ServerFrameType } from './protocol.ts';
-import { type ChatEvent, type ConnectionDetails, reduce } from './reduce.ts';
-import { type ChatState, type ConnectionStatus, initialChatState, type Problem } from './state.ts';
+import { type ChatEvent, reduce } from './reduce.ts';
+import { selectConnectionStatus } from './selectors.ts';
+import { type ChatState, initialChatState, type Problem } from './state.ts';
 
-/** Puts one frame on the wire. Returns false when it could not be sent (no open socket). */
-export type Transport = (frame: ClientFrame) => boolean;
+/** What the store asks of the connection attached to it. */
+export interface Transport {
+  /** Puts one frame on the wire. Returns false when it could not be sent (no open socket). */
+  send(frame: ClientFrame): boolean;
+  /** Reconnects at once, skipping any backoff wait. */
+  reconnectNow(): void;
+}
 
 /** Options for `createChatStore`. All are optional. */
 export interface ChatStoreOptions {
@@ -60,8 +68,13 @@ export interface ChatActions {
    * reduced in order and subscribers are told once. Returns each frame's type or null.
    */
   receiveMany(batch: readonly unknown[]): (ServerFrameType | null)[];
-  /** Records a connection change; on `open`, queued messages are sent in order. */
-  setConnectionStatus(status: ConnectionStatus, details?: ConnectionDetails): void;
+  /**
+   * Feeds frames already parsed (by the connection, as they arrived) and, when given, the
+   * link state they left the connection in: all applied as one update.
+   */
+  receiveParsed(batch: readonly ParseResult[], connection?: LinkState): void;
+  /** Records the link machine's new state; on opening, queued messages are sent in order. */
+  setConnection(connection: LinkState): void;
   /** Sends a `failed` message again (it is queued until a socket is open). */
   retryMessage(id: string): void;
   /**
@@ -69,11 +82,11 @@ export interface ChatActions {
    * once more, as a new message. Returns false when there is none to resend.
    */
   retryReply(assistantId: string): boolean;
-  /** Asks the connection to reconnect at once, skipping any backoff wait. */
+  /** Asks the attached connection to reconnect at once, skipping any backoff wait. */
   reconnectNow(): void;
   /** Interrupts replies that received nothing for `stallTimeoutMs`. */
   checkStalledStreams(stallTimeoutMs: number): void;
-  /** Lets actions send through `transport`. Returns a function that detaches it again. */
+  /** Lets actions send and reconnect through `transport`. Returns a function that detaches it. */
   attachTransport(transport: Transport): () => void;
   /**
    * Clears the conversation, here and in storage (and so in other tabs open on it). A reply
@@ -87,6 +100,11 @@ export interface ChatActions {
 /** A chat store: a zustand store of `ChatState` with its actions alongside. */
 export interface ChatStore extends StoreApi<ChatState> {
   actions: ChatActions;
+  /**
+   * Calls `listener` with each thing that happens from now on (a message sent, a reply
+   * ended, …), after the state shows it. Returns a function that stops listening.
+   */
+  listen(listener: (happening: ChatHappening) => void): () => void;
   /** The stored conversation, when the store was made with `history`; null otherwise. */
   history: ChatHistory | null;
 }
@@ -159,37 +177,44 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     });
   const store = createStore<ChatState>()(kept ? kept.creator : initial);
 
+  const listeners = new Set<(happening: ChatHappening) => void>();
+
   function dispatch(event: ChatEvent): void {
     dispatchAll([event]);
   }
 
-  /** Applies events in order and tells subscribers once, however many there were. */
+  /**
+   * Applies events in order and tells subscribers once, however many there were; then tells
+   * listeners what happened, step by step.
+   */
   function dispatchAll(events: readonly ChatEvent[]): void {
     const before = store.getState();
-    // Each new problem is caught as it is added: a batch of bad frames may add more than the
-    // state keeps, and every one of them is still reported.
-    const problems: Problem[] = [];
+    // Worked out at each step: a batch of bad frames may add more problems than the state
+    // keeps, and every one of them is still reported.
+    const found: ChatHappening[] = [];
     let after = before;
     for (const event of events) {
       const next = reduce(after, event);
-      const added = next.problems !== after.problems ? next.problems.at(-1) : undefined;
-      if (added) problems.push(added);
+      found.push(...happenings(event, after, next));
       after = next;
     }
     if (after === before) return;
     store.setState(after, true);
-    for (const problem of problems) options.onProblem?.(problem);
+    for (const happening of found) {
+      if (happening.type === 'problem') options.onProblem?.(happening.problem);
+      for (const listener of listeners) listener(happening);
+    }
   }
 
   /** A user who writes to a connection that gave up wants it back: try again at once. */
   function requestReconnectIfStopped(): void {
-    if (store.getState().connection.status === 'closed') dispatch({ type: 'reconnect-requested' });
+    if (selectConnectionStatus(store.getState()) === 'closed') transport?.reconnectNow();
   }
 
   /** Sends through the attached transport, if any and if the socket is open. */
   function trySend(frame: ClientFrame): boolean {
-    if (!transport || store.getState().connection.status !== 'open') return false;
-    return transport(frame);
+    if (!transport || selectConnectionStatus(store.getState()) !== 'open') return false;
+    return transport.send(frame);
   }
 
   function flushQueue(): void {
@@ -257,36 +282,36 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
 
     receiveMany(batch) {
       const at = timestamp();
+      const results = batch.map((data) => parseServerFrame(data, at));
+      actions.receiveParsed(results);
+      return results.map((result) => (result.ok ? result.frame.type : null));
+    },
+
+    receiveParsed(batch, connection) {
+      const at = timestamp();
       const events: ChatEvent[] = [];
       // Warnings (a frame without a timestamp) do not change the conversation: they are
       // applied after the frames, so they never split a run of tokens into many updates.
       const warnings: ChatEvent[] = [];
-      const types = batch.map((data) => {
-        const result = parseServerFrame(data, at);
+      for (const result of batch) {
         if (!result.ok) {
           events.push({ type: 'frame-rejected', problem: result.problem, at });
-          return null;
+          continue;
         }
         for (const warning of result.warnings)
           warnings.push({ type: 'frame-warning', problem: warning, at });
         addFrameEvent(events, result.frame, at, createId);
-        return result.frame.type;
-      });
+      }
+      if (connection) events.push({ type: 'connection-changed', connection, at });
       dispatchAll([...events, ...warnings]);
-      return types;
     },
 
-    setConnectionStatus(status, details) {
-      const wasOpen = store.getState().connection.status === 'open';
-      dispatch({
-        type: 'connection-changed',
-        status,
-        at: timestamp(),
-        ...(details && { details }),
-      });
-      // Only on the way in: the connection reports its details often, and the queue is
-      // already empty while open.
-      if (status === 'open' && !wasOpen) flushQueue();
+    setConnection(connection) {
+      const wasOpen = selectConnectionStatus(store.getState()) === 'open';
+      dispatch({ type: 'connection-changed', connection, at: timestamp() });
+      // Only on the way in: the link changes often while open, and the queue is already
+      // empty then.
+      if (selectConnectionStatus(store.getState()) === 'open' && !wasOpen) flushQueue();
     },
 
     retryMessage(id) {
@@ -301,7 +326,7 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     },
 
     reconnectNow() {
-      dispatch({ type: 'reconnect-requested' });
+      transport?.reconnectNow();
     },
 
     clearHistory() {
@@ -323,7 +348,13 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     dispatch,
   };
 
-  return Object.assign(store, { actions, history: kept ? kept.attach(store) : null });
+  const listen = (listener: (happening: ChatHappening) => void) => {
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  };
+  return Object.assign(store, { actions, listen, history: kept ? kept.attach(store) : null });
 }
 
 function hasQueuedMessages(state: ChatState): boolean {
