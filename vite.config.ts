@@ -6,13 +6,17 @@ import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
+import { markedLexerOnly } from './scripts/marked-lexer-only.ts';
 import { hostileServerCommands } from './test/support/hostile-server-commands.ts';
 import { chatServerCommands } from './test/support/server-commands.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** Packages a consumer installs alongside chatwire: never bundled into it. */
-const external = [/^react($|\/)/, /^react-dom($|\/)/, /^zustand($|\/)/, 'marked'];
+/**
+ * Packages a consumer installs alongside chatwire: never bundled into it. marked is not one
+ * of them: chatwire bundles only its lexer (see scripts/marked-lexer-only.ts).
+ */
+const external = [/^react($|\/)/, /^react-dom($|\/)/, /^zustand($|\/)/];
 
 /**
  * Real Chromium for browser tests: Debian's by default, or the one at CHROMIUM_PATH.
@@ -36,7 +40,7 @@ const isViteBuild =
 if (isViteBuild && !process.argv.includes('--mode')) process.env.NODE_ENV = 'production';
 
 export default defineConfig({
-  plugins: [react(), tailwindcss()],
+  plugins: [react(), tailwindcss(), markedLexerOnly()],
   // How long test/soak.test.tsx runs: `npm run soak` sets it (10 minutes by default); `npm test`
   // leaves it unset and the soak runs as a half-minute smoke. Replaced at build time, so the
   // test can size its own timeout.

@@ -9,8 +9,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { type MarkdownDocument, parseIncrementally } from '../src/markdown/incremental.ts';
 import { MarkdownDocumentView } from '../src/markdown/markdown-text.tsx';
+import type { MarkdownOptions } from '../src/markdown/options.ts';
 import { plainTextOf } from '../src/markdown/plain-text-of.ts';
-import type { MarkdownOptions } from '../src/markdown/render.tsx';
 import {
   cutBySizes,
   cutLikeAModel,

@@ -1,6 +1,6 @@
 import { createContext, type ReactNode, useContext } from 'react';
 import type { AssistantMessage, ChatMessage } from '../core/state.ts';
-import type { MarkdownOptions } from '../markdown/render.tsx';
+import type { MarkdownOptions } from '../markdown/options.ts';
 import { type ChatLabels, DEFAULT_LABELS } from './labels.ts';
 
 /** The widget's parts, each of which takes extra classes through `classNames`. */

@@ -1,7 +1,8 @@
 import { memo, type ReactNode, useRef } from 'react';
 import { sameItems } from '../core/same-items.ts';
 import { type MarkdownDocument, parseIncrementally, type Segment } from './incremental.ts';
-import { BLOCK_FLOW, type MarkdownOptions, renderBlocks } from './render.tsx';
+import type { MarkdownOptions } from './options.ts';
+import { BLOCK_FLOW, renderBlocks } from './render.tsx';
 
 /**
  * A reply's text rendered as markdown, incrementally: stable segments keep their objects from

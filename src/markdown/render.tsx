@@ -6,20 +6,9 @@
 import type { MarkedToken, Token, Tokens } from 'marked';
 import { Fragment, type ReactNode } from 'react';
 import { decodeEntities } from './entities.ts';
+import type { MarkdownOptions } from './options.ts';
 import { inlineText } from './plain-text-of.ts';
-import { type ImagePolicy, safeImageUrl, safeLinkUrl } from './safe-url.ts';
-
-/** What rendering markdown needs from the widget. */
-export interface MarkdownOptions {
-  /** Which images may load; none when absent. */
-  allowImage?: ImagePolicy;
-  /** Read to screen readers after each link's text. */
-  linkOpensInNewTab: string;
-  /** Read in place of a task list's ticked box. */
-  taskDone: string;
-  /** Read in place of a task list's empty box. */
-  taskOpen: string;
-}
+import { safeImageUrl, safeLinkUrl } from './safe-url.ts';
 
 /**
  * Vertical rhythm for a run of blocks: no outer margins, a gap between blocks, none before a

@@ -1,0 +1,17 @@
+/**
+ * What the markdown renderer needs from the widget: the image policy and the words it reads
+ * to screen readers. Kept apart from the renderer so the public types never reach marked's.
+ */
+import type { ImagePolicy } from './safe-url.ts';
+
+/** What rendering markdown needs from the widget. */
+export interface MarkdownOptions {
+  /** Which images may load; none when absent. */
+  allowImage?: ImagePolicy;
+  /** Read to screen readers after each link's text. */
+  linkOpensInNewTab: string;
+  /** Read in place of a task list's ticked box. */
+  taskDone: string;
+  /** Read in place of a task list's empty box. */
+  taskOpen: string;
+}
