@@ -11,13 +11,11 @@ export {
   type ChatConnection,
   type ChatConnectionOptions,
   createChatConnection,
-  type HeartbeatOptions,
-  type ReconnectOptions,
 } from './core/connection.ts';
 export { chatFrame, humanEscalationFrame, serializeClientFrame } from './core/encode.ts';
-export type { ChatHappening, ChatHappeningType, ReplyEnding } from './core/events.ts';
+export type { ChatHappeningType } from './core/events.ts';
 export type { StoredHistory } from './core/history.ts';
-export type { AuthProblem, LinkPhase, LinkPolicy, LinkState } from './core/link.ts';
+export type { LinkPhase, LinkPolicy, LinkState } from './core/link.ts';
 export {
   type FrameProblem,
   type FrameProblemKind,
@@ -25,7 +23,7 @@ export {
   type ParseResult,
   parseServerFrame,
 } from './core/parse.ts';
-export type { ChatHistory, ChatHistoryOptions, HistoryStorage } from './core/persistence.ts';
+export type { ChatHistory, ChatHistoryOptions } from './core/persistence.ts';
 export type { BackoffOptions } from './core/policy.ts';
 export type {
   ChatFrame,
@@ -54,24 +52,7 @@ export {
   selectMessageIds,
   selectNextRetryAt,
 } from './core/selectors.ts';
-export type {
-  AssistantMessage,
-  AssistantMessageStatus,
-  Banner,
-  BannerKind,
-  ChatMessage,
-  ChatState,
-  ConnectionStatus,
-  EscalationState,
-  EscalationStatus,
-  Problem,
-  ProblemKind,
-  ReplyInterruption,
-  SystemMessage,
-  SystemMessageSource,
-  UserMessage,
-  UserMessageStatus,
-} from './core/state.ts';
+export type { ChatState, EscalationState, SystemMessageSource } from './core/state.ts';
 export {
   type ChatActions,
   type ChatStore,
@@ -81,6 +62,7 @@ export {
   type Transport,
 } from './core/store.ts';
 export { type TokenProblem, tokenProblem } from './core/token.ts';
+export type * from './public-types.ts';
 export {
   ChatStoreProvider,
   type ChatStoreProviderProps,
@@ -90,7 +72,6 @@ export {
 } from './react/context.tsx';
 export {
   defaultHistoryKey,
-  type HistoryStorageOption,
   resolveHistoryStorage,
   useChatHistory,
 } from './react/use-chat-history.ts';

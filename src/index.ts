@@ -15,23 +15,4 @@ export {
 } from './components/chat-widget.tsx';
 export { type ChatLabels, DEFAULT_LABELS } from './components/labels.ts';
 export type { ChatClassNames, ChatPart, RenderMessage } from './components/ui-context.tsx';
-export type { HeartbeatOptions, ReconnectOptions } from './core/connection.ts';
-export type { ChatHappening, ReplyEnding } from './core/events.ts';
-export type { AuthProblem } from './core/link.ts';
-export type { HistoryStorage } from './core/persistence.ts';
-export type {
-  AssistantMessage,
-  AssistantMessageStatus,
-  Banner,
-  BannerKind,
-  ChatMessage,
-  ConnectionStatus,
-  EscalationStatus,
-  Problem,
-  ProblemKind,
-  ReplyInterruption,
-  SystemMessage,
-  UserMessage,
-  UserMessageStatus,
-} from './core/state.ts';
-export type { HistoryStorageOption } from './react/use-chat-history.ts';
+export type * from './public-types.ts';
