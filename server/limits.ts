@@ -1,7 +1,8 @@
 /**
  * The reference server's hardening pieces, after the OWASP WebSocket guidance: an Origin
  * allow-list, a per-connection chat rate limit, a per-user connection cap and send-buffer
- * backpressure. Each is a small piece of state or a pure check, so `index.ts` only wires them in.
+ * backpressure. Each is a small piece of state or a pure check, so the server's handlers only
+ * wire them in.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

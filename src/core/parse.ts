@@ -3,7 +3,12 @@
  * says what was wrong. Nothing a server sends can make this throw: wire data is `unknown`
  * until the guards below say otherwise.
  */
-import { SERVER_FRAME_FIELDS, type ServerFrame, type ServerFrameType } from './protocol.ts';
+import {
+  isFrameTypeIn,
+  SERVER_FRAME_FIELDS,
+  type ServerFrame,
+  type ServerFrameType,
+} from './protocol.ts';
 
 /** Why a frame could not be used. */
 export type FrameProblemKind =
@@ -86,7 +91,7 @@ export function parseServerFrame(
 
 /** True when `type` names one of the seven server frames. */
 export function isServerFrameType(type: string): type is ServerFrameType {
-  return Object.hasOwn(SERVER_FRAME_FIELDS, type);
+  return isFrameTypeIn(SERVER_FRAME_FIELDS, type);
 }
 
 type Decoded = { ok: true; value: unknown } | { ok: false; problem: FrameProblem };

@@ -3,7 +3,8 @@
  * server sends, exactly as the backend's WebSocket Chat API document defines them.
  *
  * Frames are JSON objects with a `type` discriminant and an ISO-8601 `timestamp`.
- * Nothing here validates; see `parse.ts` for turning untrusted data into these types.
+ * Nothing here validates beyond `isFrameTypeIn`; see `parse.ts` for turning untrusted data
+ * into these types.
  */
 
 /** A user's chat message, sent to the chatbot. */
@@ -117,3 +118,16 @@ export const CLIENT_FRAME_FIELDS = {
 } as const satisfies {
   [Type in ClientFrameType]: readonly Exclude<keyof Extract<ClientFrame, { type: Type }>, 'type'>[];
 };
+
+/**
+ * True when `type` names one of the frames in `fields` (`SERVER_FRAME_FIELDS` or
+ * `CLIENT_FRAME_FIELDS`). Own keys only, so a `type` of 'toString' or '__proto__' is not
+ * mistaken for a frame type. Shared by chatwire's parser and the reference server, so both
+ * ends tell frame types apart the same way.
+ */
+export function isFrameTypeIn<Fields extends Readonly<Record<string, readonly string[]>>>(
+  fields: Fields,
+  type: string,
+): type is Extract<keyof Fields, string> {
+  return Object.hasOwn(fields, type);
+}
