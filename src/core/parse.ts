@@ -35,36 +35,52 @@ export type ParseResult =
       ok: true;
       frame: ServerFrame;
       /** Problems that did not stop the frame from being used, e.g. a missing timestamp. */
-      warnings: FrameProblem[];
+      warnings: readonly FrameProblem[];
     }
   | { ok: false; problem: FrameProblem };
 
 const EXCERPT_LENGTH = 200;
+
+/** Shared by every frame without warnings, nearly all of them: one array, never written. */
+const NO_WARNINGS: readonly FrameProblem[] = Object.freeze([]);
 
 /**
  * Parses one message from the server.
  *
  * Accepts JSON text (what a WebSocket delivers) or an already-decoded value. Extra fields are
  * tolerated and dropped. A missing `timestamp` is tolerated too — the frame is still used, with
- * `fallbackTimestamp` (the time it arrived) in its place and a warning — because losing a
- * reply token over a missing clock reading would punish the user for a server bug.
+ * `fallbackTimestamp` (by default the time it arrived) in its place and a warning — because
+ * losing a reply token over a missing clock reading would punish the user for a server bug.
+ * Every token goes through here: a frame that is fine costs one parse and one object (and
+ * its result); problems and their excerpts are made only for frames that have them.
  */
-export function parseServerFrame(
-  raw: unknown,
-  fallbackTimestamp = new Date().toISOString(),
-): ParseResult {
-  const decoded = decode(raw);
-  if (!decoded.ok) return decoded;
-  const value = decoded.value;
-  // Built only on failure: printing an arbitrary decoded value is costly and can fail.
-  const excerpt = () => excerptOf(raw);
+export function parseServerFrame(raw: unknown, fallbackTimestamp?: string): ParseResult {
+  if (isBinary(raw)) {
+    return fail(
+      'binary',
+      'Received a binary frame; the chat protocol uses JSON text frames only.',
+      '',
+    );
+  }
+  if (typeof raw !== 'string') return readFrame(raw, raw, fallbackTimestamp);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return fail('not-json', `Frame is not valid JSON (${reason}).`, excerptOf(raw));
+  }
+  return readFrame(value, raw, fallbackTimestamp);
+}
 
+/** Reads the decoded `value` of `raw` (quoted, cut short, in any problem) as a frame. */
+function readFrame(value: unknown, raw: unknown, fallbackTimestamp: string | undefined) {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const got = describeValue(value);
     return fail(
       'not-an-object',
       `Expected a JSON object with a "type" field, got ${got}.`,
-      excerpt(),
+      excerptOf(raw),
     );
   }
   const record = value as Record<string, unknown>;
@@ -73,7 +89,7 @@ export function parseServerFrame(
     return fail(
       'missing-type',
       'Frame has no "type" field; every frame must name its type.',
-      excerpt(),
+      excerptOf(raw),
     );
   }
   if (typeof type !== 'string' || !isServerFrameType(type)) {
@@ -83,10 +99,10 @@ export function parseServerFrame(
     return fail(
       'unknown-type',
       `Unknown frame type ${named}: expected one of ${expected}.`,
-      excerpt(),
+      excerptOf(raw),
     );
   }
-  return readFields(type, record, fallbackTimestamp, excerpt);
+  return readFields(type, record, fallbackTimestamp, raw);
 }
 
 /** True when `type` names one of the seven server frames. */
@@ -94,46 +110,27 @@ export function isServerFrameType(type: string): type is ServerFrameType {
   return isFrameTypeIn(SERVER_FRAME_FIELDS, type);
 }
 
-type Decoded = { ok: true; value: unknown } | { ok: false; problem: FrameProblem };
-
-function decode(raw: unknown): Decoded {
-  if (isBinary(raw)) {
-    return fail(
-      'binary',
-      'Received a binary frame; the chat protocol uses JSON text frames only.',
-      '',
-    );
-  }
-  if (typeof raw !== 'string') return { ok: true, value: raw };
-  try {
-    return { ok: true, value: JSON.parse(raw) as unknown };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return fail('not-json', `Frame is not valid JSON (${reason}).`, excerptOf(raw));
-  }
-}
-
 function readFields(
   type: ServerFrameType,
   record: Record<string, unknown>,
-  fallbackTimestamp: string,
-  excerpt: () => string,
+  fallbackTimestamp: string | undefined,
+  raw: unknown,
 ): ParseResult {
   const frame: Record<string, string> = { type };
-  const warnings: FrameProblem[] = [];
+  let warnings: FrameProblem[] | undefined;
   for (const field of SERVER_FRAME_FIELDS[type]) {
     const value = record[field];
     if (typeof value === 'string') {
       frame[field] = value;
     } else if (field === 'timestamp') {
-      frame[field] = fallbackTimestamp;
-      warnings.push(fieldProblem(type, field, value, excerpt()));
+      frame[field] = fallbackTimestamp ?? new Date().toISOString();
+      warnings = [fieldProblem(type, field, value, excerptOf(raw))];
     } else {
-      return { ok: false, problem: fieldProblem(type, field, value, excerpt()) };
+      return { ok: false, problem: fieldProblem(type, field, value, excerptOf(raw)) };
     }
   }
   // The loop above filled exactly the fields SERVER_FRAME_FIELDS lists for `type`.
-  return { ok: true, frame: frame as unknown as ServerFrame, warnings };
+  return { ok: true, frame: frame as unknown as ServerFrame, warnings: warnings ?? NO_WARNINGS };
 }
 
 function fieldProblem(type: string, field: string, value: unknown, excerpt: string): FrameProblem {
