@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  clearConversation,
   QUEUED_MAX_AGE_MS,
-  type RestoreOptions,
   readStoredHistory,
-  restoreHistory,
   type StoredHistory,
-  shareHistory,
   toStoredHistory,
 } from './history.ts';
+import {
+  clearConversation,
+  type RestoreOptions,
+  restoreHistory,
+  shareHistory,
+} from './history-merge.ts';
 import { apply } from './reduce.ts';
 import { type ChatMessage, type ChatState, initialChatState } from './state.ts';
 

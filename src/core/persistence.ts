@@ -10,17 +10,19 @@
  *   that fails it is reported, and the widget carries on without saving.
  * - What is read back is checked entry by entry (`readStoredHistory`) before it is merged.
  */
-import { type PersistStorage, persist, type StorageValue } from 'zustand/middleware';
+import { persist } from 'zustand/middleware';
 import type { StateCreator, StoreApi } from 'zustand/vanilla';
 import {
   DEFAULT_MAX_STORED_MESSAGES,
   HISTORY_VERSION,
   migrateHistory,
   readStoredHistory,
-  restoreHistory,
   type StoredHistory,
   toStoredHistory,
 } from './history.ts';
+import { restoreHistory } from './history-merge.ts';
+import { createOwner } from './history-owner.ts';
+import { createHistoryWriter, describe, parseStored } from './history-writer.ts';
 import type { ChatEvent } from './reduce.ts';
 import { sameItems } from './same-items.ts';
 import type { ChatState } from './state.ts';
@@ -75,10 +77,6 @@ export interface ChatHistory {
    */
   isRestored(id: string): boolean;
 }
-
-/** While a reply streams, the conversation is written at most this often. */
-const STREAMING_WRITE_INTERVAL_MS = 1_000;
-
 /** What the history needs from its store. */
 interface StoreHooks {
   dispatch(event: ChatEvent): void;
@@ -206,57 +204,6 @@ export function withHistory(
 interface PersistApi {
   persist: { setOptions(options: { name: string }): void; rehydrate(): Promise<void> };
 }
-
-const OWNER_LOCK = 'chatwire-history-owner:';
-
-/**
- * Who wrote a stored conversation, and whether they are still alive. Each store holds a Web
- * Lock named after its random id while its widget is mounted, so a tab that restores a
- * conversation can tell "the page that queued these messages was reloaded or closed" (send
- * them) from "another tab still has them queued" (leave them to it, or they would go twice).
- * Without Web Locks (old browsers, Node), every writer counts as gone.
- */
-function createOwner() {
-  const id = randomId();
-  let release: (() => void) | null = null;
-  const locks = () =>
-    typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null;
-  return {
-    id,
-    claim() {
-      const available = locks();
-      if (release || !available) return;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      available.request(OWNER_LOCK + id, () => held).catch(() => undefined);
-    },
-    release() {
-      release?.();
-      release = null;
-    },
-    async othersAlive(): Promise<ReadonlySet<string>> {
-      const available = locks();
-      if (!available) return new Set();
-      try {
-        const { held = [] } = await available.query();
-        const names = held.flatMap(({ name }) => (name?.startsWith(OWNER_LOCK) ? [name] : []));
-        return new Set(
-          names.map((name) => name.slice(OWNER_LOCK.length)).filter((other) => other !== id),
-        );
-      } catch {
-        return new Set();
-      }
-    },
-  };
-}
-
-function randomId(): string {
-  return typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
-    ? crypto.randomUUID()
-    : Math.random().toString(36).slice(2);
-}
-
 /**
  * `toStoredHistory`, returning the very same object while none of its inputs changed, so a
  * store update that touches nothing kept (a pong, a connection detail) writes nothing.
@@ -278,166 +225,4 @@ function memoisedPartialize(
     last = { inputs, result: toStoredHistory(state, maxMessages, owner) };
     return last.result;
   };
-}
-
-type ReportProblem = (kind: 'history-unreadable' | 'history-not-saved', message: string) => void;
-
-/**
- * The storage zustand's persist middleware writes through: closed until the current
- * conversation has been read (and for good if reading it failed, or if a newer chatwire
- * wrote it), throttled while a reply streams, and forgiving of a full storage.
- */
-function createHistoryWriter(
-  storageOption: ChatHistoryOptions['storage'],
-  report: ReportProblem,
-  isCurrent: (name: string) => boolean,
-) {
-  let backend: HistoryStorage | null | undefined;
-  const resolve = () => {
-    if (backend === undefined) {
-      try {
-        backend = typeof storageOption === 'function' ? storageOption() : storageOption;
-      } catch {
-        // Storage can throw on access (blocked cookies, a sandboxed frame): keep nothing.
-        backend = null;
-      }
-    }
-    return backend;
-  };
-  /** The conversation whose stored value has been read, and which may now be written. */
-  let openName: string | null = null;
-  let waiting: { name: string; value: StorageValue<StoredHistory> } | null = null;
-  let lastWritten: StoredHistory | null = null;
-  let lastWriteAt = Number.NEGATIVE_INFINITY;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  /** Counts writes, so a retry of an older one never lands over a newer one. */
-  let writes = 0;
-  let reportedNotSaved = false;
-
-  const write = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    const pending = waiting;
-    waiting = null;
-    if (!pending) return;
-    lastWritten = pending.value.state;
-    lastWriteAt = Date.now();
-    writeTrimmed(pending.name, pending.value, ++writes);
-  };
-
-  /** Writes `value`, with fewer messages each time the storage refuses it. */
-  const writeTrimmed = (name: string, value: StorageValue<StoredHistory>, write: number) => {
-    const store = resolve();
-    if (!store) return;
-    const saved = () => {
-      reportedNotSaved = false;
-    };
-    const attempt = (messages: number): void => {
-      if (write !== writes || name !== openName) return;
-      const state = trimmed(value.state, messages);
-      const onRefused = (error: unknown) => {
-        if (messages > 0) return attempt(Math.floor(messages / 2));
-        if (reportedNotSaved) return;
-        reportedNotSaved = true;
-        report('history-not-saved', `The conversation could not be saved (${describe(error)}).`);
-      };
-      try {
-        const result = store.setItem(name, JSON.stringify({ state, version: value.version }));
-        if (isPromiseLike(result)) result.then(saved, onRefused);
-        else saved();
-      } catch (error) {
-        onRefused(error);
-      }
-    };
-    attempt(value.state.messages.length);
-  };
-
-  const storage: PersistStorage<StoredHistory> = {
-    getItem(name) {
-      const store = resolve();
-      const opened = (raw: string | null) => {
-        const stored = raw === null ? null : parseStored(raw);
-        if (raw !== null && !stored) {
-          report(
-            'history-unreadable',
-            'The stored conversation is not valid JSON; it was replaced.',
-          );
-        }
-        if (stored && stored.version > HISTORY_VERSION) {
-          // Written by a newer chatwire (another tab after a deploy): read what can be read,
-          // but never write it back in this older shape.
-          report(
-            'history-not-saved',
-            'The stored conversation is from a newer version; it is not saved over.',
-          );
-        } else if (isCurrent(name)) {
-          openName = name;
-        }
-        return stored as StorageValue<StoredHistory> | null;
-      };
-      if (!store) return null;
-      const raw = store.getItem(name);
-      return isPromiseLike(raw) ? Promise.resolve(raw).then(opened) : opened(raw);
-    },
-    setItem(name, value) {
-      if (name !== openName || value.state === lastWritten) return;
-      waiting = { name, value };
-      const streaming = value.state.messages.some(
-        (message) => message.role === 'assistant' && message.status === 'streaming',
-      );
-      const wait = lastWriteAt + STREAMING_WRITE_INTERVAL_MS - Date.now();
-      if (!streaming || wait <= 0) write();
-      else timer ??= setTimeout(write, wait);
-    },
-    removeItem(name) {
-      resolve()?.removeItem(name);
-    },
-  };
-  return {
-    storage,
-    report,
-    flush: write,
-    /** Stops writing until the next conversation has been read. */
-    close() {
-      openName = null;
-      lastWritten = null;
-    },
-  };
-}
-
-/** `history` with only its latest `count` messages. */
-function trimmed(history: StoredHistory, count: number): StoredHistory {
-  if (count >= history.messages.length) return history;
-  const messages = history.messages.slice(history.messages.length - count);
-  const kept = new Set(messages.map((message) => message.id));
-  return {
-    ...history,
-    messages,
-    awaitingReply: history.awaitingReply.filter((id) => kept.has(id)),
-  };
-}
-
-/** `{ state, version }` from stored JSON, or null when it is not that. */
-function parseStored(raw: string): { state: unknown; version: number } | null {
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (typeof value !== 'object' || value === null) return null;
-    const { state, version } = value as { state?: unknown; version?: unknown };
-    return typeof version === 'number' ? { state, version } : null;
-  } catch {
-    return null;
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.name === 'Error' ? error.message : error.name;
-  return String(error);
 }

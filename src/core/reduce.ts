@@ -22,13 +22,13 @@
  * problems (`notices.ts`) and the transcript's bookkeeping (`transcript.ts`).
  */
 import { changeConnection } from './connection-changes.ts';
+import type { StoredHistory } from './history.ts';
 import {
   clearConversation,
   forgetConversation,
   restoreHistory,
-  type StoredHistory,
   shareHistory,
-} from './history.ts';
+} from './history-merge.ts';
 import type { LinkState } from './link.ts';
 import { addProblem, noticeUnreadable, raiseBanner } from './notices.ts';
 import type { FrameProblem } from './parse.ts';

@@ -1,5 +1,5 @@
 import { memo, type ReactNode } from 'react';
-import { ExternalLink } from './render.tsx';
+import { ExternalLink } from './render-inline.tsx';
 import { safeLinkUrl } from './safe-url.ts';
 
 /** A long reply is cut into blocks of at least this many characters, at line breaks. */
