@@ -77,13 +77,29 @@ function layoutChanged(what: string): Error {
  */
 export function markedLexerOnly(): Plugin {
   let license = '';
+  let cutMarked = false;
   return {
     name: 'chatwire:marked-lexer-only',
     apply: 'build',
+    buildStart() {
+      cutMarked = false;
+    },
     transform(code, id) {
       if (!MARKED_MODULE.test(id)) return null;
       license = licenseOf(code);
+      cutMarked = true;
       return { code: keepLexerOnly(code), map: null };
+    },
+    buildEnd(error) {
+      if (error) return;
+      // marked loaded from a file this step does not know (renamed, or its exports map
+      // changed): the whole of marked would ship again, silently. Say so instead.
+      const loadedMarked = [...this.getModuleIds()].some((id) =>
+        /[\\/]node_modules[\\/]marked[\\/]/.test(id),
+      );
+      if (loadedMarked && !cutMarked) {
+        throw layoutChanged('marked was loaded from a file other than lib/marked.esm.js');
+      }
     },
     renderChunk(code, chunk) {
       if (!chunk.moduleIds.some((id) => MARKED_MODULE.test(id))) return null;

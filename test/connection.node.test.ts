@@ -34,8 +34,8 @@ async function connect(store: ChatStore, statuses: ConnectionStatus[] = []) {
   connection = createChatConnection(store, {
     url: server.url,
     token,
-    // The `ws` package's WebSocket: the same interface as the browser's.
-    WebSocket: WebSocket as unknown as new (url: string) => globalThis.WebSocket,
+    // The `ws` package's WebSocket, as it is: it has all chatwire needs of a socket.
+    WebSocket,
     reconnect: { minDelayMs: 10, maxDelayMs: 50 },
     onStatusChange: (status) => statuses.push(status),
   });
@@ -106,4 +106,37 @@ it('stops cleanly: the socket closes and nothing reconnects', async () => {
   store.actions.sendMessage('Later');
   live.start();
   await expect.poll(() => replies(store).at(-1)?.status, { timeout: 5_000 }).toBe('complete');
+});
+
+it('survives a server that is not there, and a stop while still connecting', async () => {
+  const store = createChatStore();
+  const statuses: ConnectionStatus[] = [];
+  const token = await mintToken({ subject: 'node-user', secret: SECRET });
+  // A port that was open a moment ago and is closed now: every connect is refused.
+  const gone = await startServer({ port: 0, jwtSecret: SECRET });
+  const url = gone.url;
+  await gone.close();
+  const uncaught: unknown[] = [];
+  const onUncaught = (error: unknown) => uncaught.push(error);
+  process.on('uncaughtException', onUncaught);
+  try {
+    connection = createChatConnection(store, {
+      url,
+      token,
+      WebSocket,
+      reconnect: { minDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 },
+      onStatusChange: (status) => statuses.push(status),
+    });
+    connection.start();
+    await expect.poll(() => selectConnectionStatus(store.getState())).toBe('closed');
+    expect(statuses).toContain('reconnecting');
+    // Stopped while a socket is still opening: `ws` reports the aborted handshake a tick later.
+    connection.reconnectNow();
+    connection.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(uncaught).toEqual([]);
+    expect(selectConnectionStatus(store.getState())).toBe('idle');
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
 });

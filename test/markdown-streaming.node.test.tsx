@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { type MarkdownDocument, parseIncrementally } from '../src/markdown/incremental.ts';
 import { MarkdownDocumentView } from '../src/markdown/markdown-text.tsx';
 import type { MarkdownOptions } from '../src/markdown/options.ts';
-import { plainTextOf } from '../src/markdown/plain-text-of.ts';
 import {
   cutBySizes,
   cutLikeAModel,
@@ -79,18 +78,6 @@ describe('a streamed reply, once finished, renders as its whole text', { timeout
     fc.assert(
       fc.property(markdownDocument(5), (text) => expectSameAsWhole([...text])),
       { numRuns: 30 },
-    );
-  });
-
-  it('says the same words as the whole text would', () => {
-    // What the announcer reads is worked out from the finished reply's text: streamed or not,
-    // that is the same text, so it is enough that the parser saw the text the reply holds.
-    fc.assert(
-      fc.property(markdownDocument(), frameCuts, (text, cut) => {
-        const finished = streamed(framesOf(text, cut));
-        expect(plainTextOf(finished.text)).toBe(plainTextOf(text));
-      }),
-      { numRuns: 50 },
     );
   });
 });

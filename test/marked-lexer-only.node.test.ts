@@ -3,7 +3,7 @@
  * The cut module must lex exactly as marked does, and a marked whose bundle no longer has the
  * expected layout must stop the build with a message, not ship something else.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,7 +32,7 @@ it('keeps a lexer that lexes exactly as the whole of marked does, and nothing el
   expect(cut).not.toMatch(/\.Parser\s*=/);
   const file = join(tmpdir(), `chatwire-marked-lexer-${process.pid}.mjs`);
   writeFileSync(file, cut);
-  const lexerOnly = await import(pathToFileURL(file).href);
+  const lexerOnly = await import(pathToFileURL(file).href).finally(() => rmSync(file));
   expect(Object.keys(lexerOnly).sort()).toEqual(['Lexer', 'getDefaults']);
   expect(lexerOnly.Lexer.lex(SAMPLE)).toEqual(Lexer.lex(SAMPLE));
 });

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { selectConnectionStatus } from '../core/selectors.ts';
+import { withoutDirectionControls } from '../markdown/bidi.ts';
 import { plainTextOf } from '../markdown/plain-text-of.ts';
 import { useChatStoreApi } from '../react/context.tsx';
 import { useChatUi } from './ui-context.tsx';
@@ -20,9 +21,14 @@ export function LiveAnnouncer() {
   const [assertive, setAssertive] = useState('');
   const labelsRef = useRef(labels);
   labelsRef.current = labels;
-  // Markdown is announced as the words it shows, not its markup ("**bold**" as "bold").
-  const spokenRef = useRef((text: string) => text);
-  spokenRef.current = renderMarkdown === true ? plainTextOf : (text) => text;
+  // Markdown is announced as the words it shows, not its markup ("**bold**" as "bold"), and
+  // from the same text the transcript shows: without direction controls, which can change
+  // what the markup means.
+  const spokenRef = useRef(withoutDirectionControls);
+  spokenRef.current =
+    renderMarkdown === true
+      ? (text) => plainTextOf(withoutDirectionControls(text))
+      : withoutDirectionControls;
 
   useEffect(() => {
     // What waits to be said, in order, as functions so the words are worked out when idle.
@@ -49,7 +55,7 @@ export function LiveAnnouncer() {
         }
         case 'notice-received':
         case 'escalation-answered':
-          sayWhenIdle(() => happening.message.text);
+          sayWhenIdle(() => withoutDirectionControls(happening.message.text));
           return;
         case 'conversation-cleared':
           sayWhenIdle(() => labelsRef.current.conversationCleared);

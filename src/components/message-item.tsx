@@ -222,15 +222,24 @@ const LONG_REPLY = 400;
 /**
  * Shows a reply as plain text if rendering it any other way throws (a host renderer's bug,
  * markup nested past what the parser survives): one bad reply never takes the widget down.
+ * A render that failed while the reply streamed is tried again once its status changes, so a
+ * finished reply is not left as plain text by a passing glitch.
  */
 class PlainTextOnError extends Component<
-  { text: string; opensInNewTab: string; children: ReactNode },
-  { failed: boolean }
+  { text: string; opensInNewTab: string; status: AssistantMessage['status']; children: ReactNode },
+  { failed: boolean; status: AssistantMessage['status'] }
 > {
-  override state = { failed: false };
+  override state = { failed: false, status: this.props.status };
 
   static getDerivedStateFromError(): { failed: boolean } {
     return { failed: true };
+  }
+
+  static getDerivedStateFromProps(
+    props: { status: AssistantMessage['status'] },
+    state: { status: AssistantMessage['status'] },
+  ) {
+    return props.status === state.status ? null : { failed: false, status: props.status };
   }
 
   override render(): ReactNode {
@@ -245,7 +254,7 @@ function ReplyText({ message, tail }: { message: AssistantMessage; tail: ReactNo
   // Direction controls could make text (a link's, say) read as something it is not.
   const text = withoutDirectionControls(message.text);
   return (
-    <PlainTextOnError text={text} opensInNewTab={labels.linkOpensInNewTab}>
+    <PlainTextOnError text={text} status={message.status} opensInNewTab={labels.linkOpensInNewTab}>
       <ReplyTextAs message={message} text={text} tail={tail} />
     </PlainTextOnError>
   );

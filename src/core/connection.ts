@@ -10,7 +10,9 @@
  * stream costs one store update and one link step per frame of the screen, not per token.
  *
  * The browser's own WebSocket is used (or any constructor passed in, such as the `ws`
- * package's in Node): the link machine already owns reconnects, pings and the watchdog.
+ * package's in Node): the link machine already owns reconnects, pings and the watchdog, so a
+ * WebSocket library would add only bytes (react-use-websocket cost 5.7 kB for `new WebSocket`
+ * and `close`) and events from sockets already closed, which this module never lets through.
  */
 import { pingFrame, serializeClientFrame } from './encode.ts';
 import { createFrameInbox } from './frame-inbox.ts';
@@ -81,11 +83,29 @@ export interface ChatConnectionOptions {
   onStatusChange?: (status: ConnectionStatus) => void;
   /**
    * The WebSocket constructor to connect with: the browser's by default; in Node, the `ws`
-   * package's `WebSocket`.
+   * package's `WebSocket`. Anything shaped like {@link ChatSocket} will do.
    */
   WebSocket?: new (
     url: string,
-  ) => WebSocket;
+  ) => ChatSocket;
+}
+
+/** A handler property assignable from the browser's and from the `ws` package's handlers. */
+type SocketHandler<Event> = { bivarianceHack(event: Event): void }['bivarianceHack'] | null;
+
+/**
+ * What chatwire needs of a WebSocket: the browser's `WebSocket` and the `ws` package's both
+ * have it.
+ */
+export interface ChatSocket {
+  /** 1 once open, as in every WebSocket implementation. */
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number): void;
+  onopen: SocketHandler<unknown>;
+  onmessage: SocketHandler<{ readonly data: unknown }>;
+  onclose: SocketHandler<{ readonly code: number }>;
+  onerror: SocketHandler<unknown>;
 }
 
 /** A connection between a chat store and the chatbot server. */
@@ -107,6 +127,12 @@ export interface ChatConnection {
 
 /** A reply with no frame for this long is interrupted. */
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
+/**
+ * A socket error is always followed by its close, which the link hears; the error itself
+ * says nothing more (browsers give no detail). Listening keeps Node's `ws` from throwing it.
+ */
+const ignoreSocketError = () => undefined;
 
 /** A socket's `readyState` once it is open (the same in every WebSocket implementation). */
 const OPEN = 1;
@@ -180,7 +206,7 @@ export function createChatConnection(
   let policy = policyOf(options);
   let timer: ReturnType<typeof setTimeout> | null = null;
   let scheduled: number | null = null;
-  let socket: WebSocket | null = null;
+  let socket: ChatSocket | null = null;
   const running = disposables();
   let stopStallChecks: (() => void) | null = null;
   // The link's state lives in the store, its one home; this reads and writes it there.
@@ -280,7 +306,7 @@ export function createChatConnection(
   /** Opens the link's socket; its events reach the link until {@link closeSocket}. */
   function openSocket(url: string): void {
     closeSocket();
-    const SocketConstructor = options.WebSocket ?? WebSocket;
+    const SocketConstructor: new (url: string) => ChatSocket = options.WebSocket ?? WebSocket;
     const opened = new SocketConstructor(url);
     socket = opened;
     opened.onopen = () => dispatch({ type: 'socket-opened', now: Date.now() });
@@ -290,6 +316,7 @@ export function createChatConnection(
       socket = null;
       dispatch({ type: 'socket-closed', now: Date.now(), code: event.code, random: Math.random() });
     };
+    opened.onerror = ignoreSocketError;
   }
 
   /**
@@ -303,6 +330,9 @@ export function createChatConnection(
     current.onopen = null;
     current.onmessage = null;
     current.onclose = null;
+    // Kept, not removed: closing a socket that is still connecting makes the `ws` package
+    // emit an error a tick later, which Node throws when nothing listens.
+    current.onerror = ignoreSocketError;
     current.close(1000);
   }
 
@@ -318,7 +348,6 @@ export function createChatConnection(
   }
 
   // Tokens arrive far faster than the screen refreshes: they are applied once per frame, and
-  // the link hears of each batch once.
   // the link hears of each batch as one event, applied with the frames in one store update.
   const inbox = createFrameInbox((batch: ParseResult[]) => {
     const previous = currentLink();
@@ -366,10 +395,12 @@ export function createChatConnection(
       }
     },
     stop() {
+      // Listeners go first: a host that stops the connection (or unmounts the widget) does
+      // not hear of the `idle` that follows.
+      running.disposeAll();
       dispatch({ type: 'stop' });
       closeSocket();
       clearTick();
-      running.disposeAll();
     },
     reconnectNow,
     send,

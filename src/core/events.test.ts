@@ -73,6 +73,32 @@ describe('the store tells what happened', () => {
     ).toEqual([null, 'interrupted', null, 'complete']);
   });
 
+  it('tells of a reply that goes quiet and then simply ends as ended once more, complete', () => {
+    const { store, frame, heard, later, types } = setup();
+    frame('stream-start', { messageId: 'm1' });
+    frame('stream-token', { messageId: 'm1', token: 'Hi' });
+    later(61_000);
+    store.actions.checkStalledStreams(60_000);
+    frame('stream-end', { messageId: 'm1' });
+    expect(types()).toEqual(['reply-started', 'reply-ended', 'reply-ended']);
+    expect(heard[2]).toMatchObject({ how: 'complete', reply: { status: 'complete', text: 'Hi' } });
+  });
+
+  it('tells of a quiet reply cut by the connection dropping, and never again after', () => {
+    const { store, frame, later, types } = setup();
+    frame('stream-start', { messageId: 'm1' });
+    later(61_000);
+    store.actions.checkStalledStreams(60_000);
+    store.actions.setConnection(linkIn('reconnecting'));
+    expect(store.getState().messagesById[store.getState().messageIds[0] ?? '']).toMatchObject({
+      status: 'interrupted',
+      interruption: 'connection-lost',
+    });
+    store.actions.checkStalledStreams(60_000);
+    // Ended when it went quiet, and its end is final now; nothing more is told.
+    expect(types()).toEqual(['reply-started', 'reply-ended']);
+  });
+
   it('tells of a reply cut by the connection dropping as interrupted', () => {
     const { store, frame, heard, types } = setup();
     frame('stream-start', { messageId: 'm1' });
@@ -148,6 +174,24 @@ describe('the store tells what happened', () => {
     store.actions.dispatch({ type: 'history-shared', history, at: T0 });
     expect(store.getState().messageIds.length).toBeGreaterThan(0);
     expect(heard).toEqual([]);
+  });
+
+  it('tells of a clear made in another tab, as the transcript empties here too', () => {
+    const { store, types } = setup();
+    store.actions.sendMessage('Hello');
+    const later = new Date(Date.parse(T0) + 1_000).toISOString();
+    store.actions.dispatch({
+      type: 'history-shared',
+      history: {
+        messages: [],
+        escalation: { status: 'idle', reason: null },
+        awaitingReply: [],
+        clearedAt: later,
+        owner: null,
+      },
+      at: later,
+    });
+    expect(types()).toEqual(['message-sent', 'conversation-cleared']);
   });
 
   it('tells nothing once the listener has stopped listening', () => {

@@ -10,7 +10,15 @@
  * conversation restored from storage or shared by another tab raises none.
  */
 import type { ChatEvent } from './reduce.ts';
-import type { AssistantMessage, ChatState, Problem, SystemMessage, UserMessage } from './state.ts';
+import { isOpenReply, replyIdFor } from './reply-streams.ts';
+import type {
+  AssistantMessage,
+  ChatMessage,
+  ChatState,
+  Problem,
+  SystemMessage,
+  UserMessage,
+} from './state.ts';
 
 /** How a reply stopped streaming. */
 export type ReplyEnding = 'complete' | 'interrupted';
@@ -63,8 +71,19 @@ export function happenings(event: ChatEvent, before: ChatState, after: ChatState
     case 'history-cleared':
       if (after.clearedAt !== before.clearedAt) found.push({ type: 'conversation-cleared' });
       break;
+    case 'history-shared':
+      // The messages another tab shares are old news; a clear made there empties this
+      // transcript now, and that is news here too.
+      if (after.clearedAt !== before.clearedAt) found.push({ type: 'conversation-cleared' });
+      break;
+    case 'tokens-received': {
+      // Tokens touch one reply: looking at it alone keeps a token's cost a lookup, not a scan
+      // of the transcript.
+      const id = replyIdFor(before, event.messageId);
+      if (id !== null) found.push(...replyChange(before.messagesById[id], after.messagesById[id]));
+      break;
+    }
     case 'frame-received':
-    case 'tokens-received':
     case 'connection-changed':
     case 'stalled-streams-checked':
       found.push(...newMessages(before, after), ...replyChanges(before, after));
@@ -97,15 +116,22 @@ function newMessages(before: ChatState, after: ChatState): ChatHappening[] {
 /** Replies that stopped streaming, or started again, in this step. */
 function replyChanges(before: ChatState, after: ChatState): ChatHappening[] {
   if (after.messagesById === before.messagesById) return [];
-  const found: ChatHappening[] = [];
-  for (const id of before.messageIds) {
-    const was = before.messagesById[id];
-    const now = after.messagesById[id];
-    if (now === was || now?.role !== 'assistant' || was?.role !== 'assistant') continue;
-    if (was.status === 'streaming' && now.status !== 'streaming')
-      found.push({ type: 'reply-ended', reply: now, how: now.status });
-    else if (was.status !== 'streaming' && now.status === 'streaming')
-      found.push({ type: 'reply-resumed', reply: now });
-  }
-  return found;
+  return before.messageIds.flatMap((id) =>
+    replyChange(before.messagesById[id], after.messagesById[id]),
+  );
+}
+
+/**
+ * What became of one reply between two states. A reply that goes quiet is told as ended
+ * (interrupted) at once; if it then resumes, or simply ends after all, that is told too,
+ * whether tokens came between or not. Being cut for good after going quiet is no news.
+ */
+function replyChange(was: ChatMessage | undefined, now: ChatMessage | undefined): ChatHappening[] {
+  if (now === was || now?.role !== 'assistant' || was?.role !== 'assistant') return [];
+  if (now.status === 'streaming')
+    return was.status === 'streaming' ? [] : [{ type: 'reply-resumed', reply: now }];
+  const endedQuietReply = isOpenReply(was) && !isOpenReply(now) && now.status !== 'interrupted';
+  if (was.status === 'streaming' || endedQuietReply)
+    return [{ type: 'reply-ended', reply: now, how: now.status }];
+  return [];
 }

@@ -4,6 +4,7 @@
  * (`shareHistory`), and how a conversation is cleared or forgotten.
  */
 import { emptyHistory, QUEUED_MAX_AGE_MS, type StoredHistory } from './history.ts';
+import { isOpenReply } from './reply-streams.ts';
 import { type ChatMessage, type ChatState, initialChatState } from './state.ts';
 
 /** How to restore: the time now, and whether the writer is another widget still alive. */
@@ -36,7 +37,9 @@ export function restoreHistory(
   const clearedAt = later(state.clearedAt, atMost(history.clearedAt, now));
   const restored = history.messages
     .filter((message) => !state.messagesById[message.id])
-    .filter((message) => !(queuedElsewhere && isQueued(message)))
+    // What the writer, still open in another tab, has in flight is its own: its queued
+    // messages are its to send, its open replies its to finish (they come over when shared).
+    .filter((message) => !(queuedElsewhere && (isQueued(message) || isOpenAssistant(message))))
     .filter((message) => clearedAt === null || isInFlight(message) || message.createdAt > clearedAt)
     .map((message) => settle(message, awaiting, tooOld));
   if (restored.length === 0 && clearedAt === state.clearedAt) return state;
@@ -60,7 +63,8 @@ export function restoreHistory(
 }
 
 function settle(message: ChatMessage, awaiting: ReadonlySet<string>, tooOld: string): ChatMessage {
-  if (message.role === 'assistant' && message.status === 'streaming') {
+  // A reply open when its page closed (streaming, or gone quiet) can never resume now.
+  if (message.role === 'assistant' && isOpenReply(message)) {
     return { ...message, status: 'interrupted', interruption: 'connection-lost' };
   }
   if (message.role === 'user' && message.status === 'sent' && awaiting.has(message.id)) {
@@ -73,6 +77,10 @@ function settle(message: ChatMessage, awaiting: ReadonlySet<string>, tooOld: str
 }
 
 const isQueued = (message: ChatMessage) => message.role === 'user' && message.status === 'queued';
+
+/** A reply still open: streaming, or gone quiet and able to resume. */
+const isOpenAssistant = (message: ChatMessage) =>
+  message.role === 'assistant' && isOpenReply(message);
 
 /**
  * Takes in what another tab open on the same conversation stored: its finished messages
@@ -120,7 +128,7 @@ export function shareHistory(state: ChatState, history: StoredHistory, now: stri
 const isSettledElsewhere = (message: ChatMessage) =>
   message.role === 'system' ||
   (message.role === 'user' && message.status === 'sent') ||
-  (message.role === 'assistant' && message.status !== 'streaming');
+  (message.role === 'assistant' && !isOpenReply(message));
 
 /** Still moving: a reply streaming in, or a message not yet handed to the socket. */
 const isInFlight = (message: ChatMessage) =>
@@ -175,7 +183,14 @@ export function clearConversation(state: ChatState, at: string): ChatState {
 /** Forgets the whole conversation (another user's history is about to be loaded). */
 export function forgetConversation(state: ChatState): ChatState {
   const fresh = initialChatState();
-  return { ...fresh, connection: state.connection, sequence: state.sequence };
+  // The socket may stay open: the server's reply ids on it stay known, so the rest of a
+  // reply that was streaming is recognised as late and dropped quietly.
+  return {
+    ...fresh,
+    connection: state.connection,
+    sequence: state.sequence,
+    repliesOnConnection: state.repliesOnConnection,
+  };
 }
 
 /** `time`, but never later than `now`: a clock set ahead must not clear messages to come. */

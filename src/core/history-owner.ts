@@ -2,6 +2,8 @@
  * The tab ownership lock behind a stored conversation: which widget wrote it, and whether
  * that widget is still alive (see `createOwner`).
  */
+import { randomId } from './random-id.ts';
+
 const OWNER_LOCK = 'chatwire-history-owner:';
 
 /**
@@ -44,10 +46,4 @@ export function createOwner() {
       }
     },
   };
-}
-
-function randomId(): string {
-  return typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
-    ? crypto.randomUUID()
-    : Math.random().toString(36).slice(2);
 }

@@ -12,7 +12,12 @@ import {
   shareHistory,
 } from './history-merge.ts';
 import { apply } from './reduce.ts';
-import { type ChatMessage, type ChatState, initialChatState } from './state.ts';
+import {
+  type AssistantMessage,
+  type ChatMessage,
+  type ChatState,
+  initialChatState,
+} from './state.ts';
 
 const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, second)).toISOString();
 
@@ -27,7 +32,7 @@ const user = (n: number, status: 'queued' | 'sent' | 'failed' = 'sent'): ChatMes
 const reply = (
   n: number,
   status: 'streaming' | 'complete' | 'interrupted' = 'complete',
-): ChatMessage => ({
+): AssistantMessage => ({
   id: `assistant:m${n}`,
   role: 'assistant',
   messageId: `m${n}`,
@@ -63,7 +68,17 @@ const restore = (state: ChatState, stored: StoredHistory, options: Partial<Resto
   restoreHistory(state, stored, { now: NOW, queuedElsewhere: false, ...options });
 const share = (state: ChatState, stored: StoredHistory) => shareHistory(state, stored, NOW);
 
+/** A reply that went quiet: interrupted as `stalled`, and able to resume. */
+const quiet = (n: number): ChatMessage => ({
+  ...reply(n, 'interrupted'),
+  interruption: 'stalled',
+});
+
 const ids = (state: ChatState) => state.messageIds;
+const interruptionOf = (state: ChatState, id: string) => {
+  const message = state.messagesById[id];
+  return message?.role === 'assistant' ? message.interruption : undefined;
+};
 const statusOf = (state: ChatState, id: string) => {
   const message = state.messagesById[id];
   return message && 'status' in message ? message.status : undefined;
@@ -179,6 +194,28 @@ describe('restoreHistory', () => {
     expect(ids(restored)).toEqual(['user:1']);
   });
 
+  it('leaves out replies another open tab is still streaming, to take them in once finished', () => {
+    const stored = history([user(1), reply(2, 'streaming'), user(3), quiet(4)], {
+      owner: 'other-tab',
+    });
+    const restored = restore(initialChatState(), stored, { queuedElsewhere: true });
+    expect(ids(restored)).toEqual(['user:1', 'user:3']);
+    // Finished there, the replies come over as soon as that tab writes again.
+    const finished = history([user(1), reply(2), user(3), reply(4)], { owner: 'other-tab' });
+    expect(ids(share(restored, finished))).toEqual([
+      'user:1',
+      'assistant:m2',
+      'user:3',
+      'assistant:m4',
+    ]);
+  });
+
+  it('brings back a reply that had gone quiet when its page closed as cut by the lost connection', () => {
+    const restored = restore(initialChatState(), history([user(1), quiet(2)]));
+    expect(statusOf(restored, 'assistant:m2')).toBe('interrupted');
+    expect(interruptionOf(restored, 'assistant:m2')).toBe('connection-lost');
+  });
+
   it('does not bring back what was cleared here while the history was being read', () => {
     const cleared = clearConversation(initialChatState(), at(5));
     const restored = restore(cleared, history([user(1), reply(2), user(8)]));
@@ -207,6 +244,11 @@ describe('shareHistory (another tab)', () => {
     const shared = share(mine, theirs);
     expect(ids(shared)).toEqual(['user:1', 'assistant:m2', 'user:3', 'assistant:m4', 'user:6']);
     expect(statusOf(shared, 'user:6')).toBe('queued');
+  });
+
+  it('does not take in a reply that only went quiet there: it may yet resume', () => {
+    const mine = stateWith([user(1)]);
+    expect(ids(share(mine, history([user(1), quiet(2)])))).toEqual(['user:1']);
   });
 
   it('takes in what survived a clear there, once it finishes', () => {
@@ -260,5 +302,26 @@ describe('clearConversation', () => {
     expect(cleared.awaitingReply).toEqual([]);
     expect(cleared.escalation.status).toBe('idle');
     expect(cleared.clearedAt).toBe(at(9));
+  });
+});
+
+describe('forgetConversation', () => {
+  it('drops the rest of a reply that was streaming quietly, as late, with no banner', () => {
+    const streaming = apply(initialChatState(), {
+      type: 'frame-received',
+      frame: { type: 'stream-start', messageId: 'm1', timestamp: at(1) },
+      at: at(1),
+    });
+    const forgotten = apply(streaming, { type: 'history-forgotten' });
+    const after = apply(forgotten, {
+      type: 'tokens-received',
+      messageId: 'm1',
+      text: 'more',
+      count: 1,
+      at: at(2),
+    });
+    expect(after.messageIds).toEqual([]);
+    expect(after.banners).toEqual([]);
+    expect(after.problems.map((problem) => problem.kind)).toEqual(['late-frame']);
   });
 });

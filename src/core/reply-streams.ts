@@ -42,7 +42,7 @@ export function startStream(
   // Only a reply still open on this connection makes the id a duplicate: once its reply has
   // finished, or on another connection, a server may use the same id again.
   const current = state.messagesById[replyIdFor(state, messageId) ?? ''];
-  if (current?.role === 'assistant' && isOpen(current)) {
+  if (current?.role === 'assistant' && isOpenReply(current)) {
     const problem = `stream-start for messageId ${quoted(messageId)} repeats one still streaming on this connection; it was ignored.`;
     return noticeUnreadable(addProblem(state, 'duplicate-stream-start', problem, at), at);
   }
@@ -112,7 +112,7 @@ export function endStream(state: ChatState, messageId: string, at: string): Chat
 export function streamingIds(state: ChatState): string[] {
   return state.messageIds.filter((id) => {
     const message = state.messagesById[id];
-    return message?.role === 'assistant' && isOpen(message);
+    return message?.role === 'assistant' && isOpenReply(message);
   });
 }
 
@@ -125,7 +125,11 @@ export function interruptStalledStreams(
   return interruptStreams(state, 'stalled', (message) => isStalled(message, at, stallTimeoutMs));
 }
 
-/** Marks as `interrupted`, for `interruption`, every streaming reply `shouldInterrupt` picks. */
+/**
+ * Marks as `interrupted`, for `interruption`, every open reply (streaming, or gone quiet)
+ * that `shouldInterrupt` picks. A reply that went quiet and then lost its connection can no
+ * longer resume: it is cut by the lost connection, and says so.
+ */
 export function interruptStreams(
   state: ChatState,
   interruption: ReplyInterruption,
@@ -136,7 +140,8 @@ export function interruptStreams(
     const message = messagesById[id];
     if (
       message?.role === 'assistant' &&
-      message.status === 'streaming' &&
+      isOpenReply(message) &&
+      message.interruption !== interruption &&
       shouldInterrupt(message)
     ) {
       if (messagesById === state.messagesById) messagesById = { ...messagesById };
@@ -152,7 +157,7 @@ function withoutStreamAtError(state: ChatState, id: string | null): ChatState {
 }
 
 /** Still open: streaming, or only gone quiet (it may yet resume or end). */
-const isOpen = (message: AssistantMessage) =>
+export const isOpenReply = (message: AssistantMessage) =>
   message.status === 'streaming' || message.interruption === 'stalled';
 
 function updateStream(

@@ -585,6 +585,38 @@ describe('receiveMany', () => {
   });
 });
 
+describe('listeners that throw', () => {
+  it('keep no other listener from hearing, and the error is thrown again on its own', async () => {
+    const thrown: unknown[] = [];
+    const onUnhandled = (error: unknown) => thrown.push(error);
+    process.on('uncaughtException', onUnhandled);
+    try {
+      const store = createChatStore({
+        onProblem: () => {
+          throw new Error('host bug in onProblem');
+        },
+      });
+      const heard: string[] = [];
+      store.listen(() => {
+        throw new Error('host bug in a listener');
+      });
+      store.listen((happening) => heard.push(happening.type));
+      expect(() => store.actions.receiveMany(['{', '[]'])).not.toThrow();
+      expect(heard).toEqual(['problem', 'problem']);
+      expect(store.getState().problems).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(thrown.map((error) => (error as Error).message)).toEqual([
+        'host bug in onProblem',
+        'host bug in a listener',
+        'host bug in onProblem',
+        'host bug in a listener',
+      ]);
+    } finally {
+      process.off('uncaughtException', onUnhandled);
+    }
+  });
+});
+
 describe('commands to the connection', () => {
   it('reconnectNow is a call on the attached connection, not a change of state', () => {
     const { store, actions } = setup();

@@ -13,6 +13,7 @@ import type { LinkState } from './link.ts';
 import { type ParseResult, parseServerFrame } from './parse.ts';
 import { type ChatHistory, type ChatHistoryOptions, withHistory } from './persistence.ts';
 import type { ClientFrame, ServerFrame, ServerFrameType } from './protocol.ts';
+import { randomId } from './random-id.ts';
 import { type ChatEvent, reduce } from './reduce.ts';
 import { selectConnectionStatus } from './selectors.ts';
 import { type ChatState, initialChatState, type Problem } from './state.ts';
@@ -33,7 +34,8 @@ export interface ChatStoreOptions {
   now?: () => Date;
   /**
    * Makes the ids of new messages (the user's, replies, notices), unique across the tabs that
-   * may share the conversation. Defaults to `crypto.randomUUID()`.
+   * may share the conversation. Defaults to `crypto.randomUUID()` (random bytes where a page
+   * served over plain http: lacks it).
    */
   createId?: () => string;
   /** Called for each frame chatwire could not use. The widget carries on regardless. */
@@ -161,7 +163,7 @@ function addsMessage(frame: ServerFrame): boolean {
 /** Creates the store for one chat widget. Each widget needs its own. */
 export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
   const now = options.now ?? (() => new Date());
-  const createId = options.createId ?? (() => crypto.randomUUID());
+  const createId = options.createId ?? randomId;
   const maxMessageLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
   let transport: Transport | null = null;
   const timestamp = () => now().toISOString();
@@ -201,8 +203,23 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     if (after === before) return;
     store.setState(after, true);
     for (const happening of found) {
-      if (happening.type === 'problem') options.onProblem?.(happening.problem);
-      for (const listener of listeners) listener(happening);
+      if (happening.type === 'problem') tell(() => options.onProblem?.(happening.problem));
+      for (const listener of listeners) tell(() => listener(happening));
+    }
+  }
+
+  /**
+   * Calls a listener or host callback. One that throws must not keep the others from hearing,
+   * nor break the dispatch that called it (a batch of frames, the link step after it): its
+   * error is thrown again on its own, where the page's error reporting sees it.
+   */
+  function tell(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
     }
   }
 

@@ -49,6 +49,9 @@ const WORDS = [
   '[inline](https://example.com/in)',
   '![pic](https://example.com/p.png)',
   '[ref]',
+  // Direction controls: stripped before the text is shown, and so before it is read.
+  '\u202Eevil',
+  'a\u2066b\u2069',
 ] as const;
 
 const word = fc.constantFrom(...WORDS);
