@@ -10,6 +10,7 @@
 export {
   type ChatConnection,
   type ChatConnectionOptions,
+  type ChatSocket,
   createChatConnection,
 } from './core/connection.ts';
 export { chatFrame, humanEscalationFrame, serializeClientFrame } from './core/encode.ts';

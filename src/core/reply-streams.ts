@@ -25,7 +25,8 @@ export function assistantMessageKey(messageId: string): string {
  * null when no reply with that id started on it.
  */
 export function replyIdFor(state: ChatState, messageId: string): string | null {
-  const replies = state.repliesOnConnection;
+  // A state seeded by a host (or stored by an older chatwire) may not have the map yet.
+  const replies = state.repliesOnConnection ?? {};
   return Object.hasOwn(replies, messageId) ? (replies[messageId] ?? null) : null;
 }
 
@@ -68,7 +69,7 @@ export function startStream(
       ? { ...state, awaitingReply: state.awaitingReply.slice(1) }
       : state;
   return addMessage(
-    { ...answered, repliesOnConnection: { ...state.repliesOnConnection, [messageId]: id } },
+    { ...answered, repliesOnConnection: { ...(state.repliesOnConnection ?? {}), [messageId]: id } },
     message,
   );
 }
