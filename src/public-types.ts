@@ -17,6 +17,7 @@ export type {
   EscalationStatus,
   Problem,
   ProblemKind,
+  ReplyFeedback,
   ReplyInterruption,
   SystemMessage,
   UserMessage,

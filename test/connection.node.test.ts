@@ -128,7 +128,9 @@ it('survives a server that is not there, and a stop while still connecting', asy
       onStatusChange: (status) => statuses.push(status),
     });
     connection.start();
-    await expect.poll(() => selectConnectionStatus(store.getState())).toBe('closed');
+    await expect
+      .poll(() => selectConnectionStatus(store.getState()), { timeout: 10_000 })
+      .toBe('closed');
     expect(statuses).toContain('reconnecting');
     // Stopped while a socket is still opening: `ws` reports the aborted handshake a tick later.
     connection.reconnectNow();

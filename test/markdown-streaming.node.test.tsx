@@ -22,6 +22,9 @@ const options: MarkdownOptions = {
   linkOpensInNewTab: '(opens in a new tab)',
   taskDone: 'Done:',
   taskOpen: 'To do:',
+  copyCode: 'Copy code',
+  copied: 'Copied',
+  copyFailed: 'Could not copy',
 };
 
 const markup = (document: MarkdownDocument) =>

@@ -1,5 +1,7 @@
-import { useMemo } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef } from 'react';
+import type { AssistantMessage, ReplyFeedback } from '../core/state.ts';
 import type { ImagePolicy } from '../markdown/safe-url.ts';
+import { useChatStoreApi } from '../react/context.tsx';
 import { useLatest } from '../react/use-latest.ts';
 import { Banners } from './banners.tsx';
 import { cn } from './class-names.ts';
@@ -12,7 +14,9 @@ import { LiveAnnouncer } from './live-announcer.tsx';
 import { MessageList } from './message-list.tsx';
 import {
   type ChatClassNames,
+  type ChatUi,
   ChatUiProvider,
+  type ComposerControl,
   markdownOptionsFor,
   type RenderMessage,
   type ReplyTextMode,
@@ -55,6 +59,23 @@ export interface ChatPanelProps {
    * as a link.
    */
   allowImage?: ImagePolicy;
+  /**
+   * Up to four suggestions offered in an empty conversation; a click sends one as the user's
+   * message. They go once the conversation has messages, and come back after it is cleared.
+   */
+  starters?: readonly string[];
+  /** Shown in an empty conversation instead of "Ask anything to get started." */
+  welcome?: ReactNode;
+  /**
+   * Called when the user rates a finished reply ("Good reply" / "Bad reply"), or takes the
+   * rating back (`null`). The rating is kept in the history. Without it no rating is offered.
+   */
+  onFeedback?: (reply: AssistantMessage, feedback: ReplyFeedback | null) => void;
+  /**
+   * Colours fenced code blocks that name a language (```` ```ts ````), with a highlighter
+   * loaded as a chunk of its own the first time such a block has finished. Default false.
+   */
+  highlightCode?: boolean;
 }
 
 /** The widget's colour theme. */
@@ -77,9 +98,13 @@ export function ChatPanel({
   renderMessage,
   renderMarkdown = true,
   allowImage,
+  starters,
+  welcome,
+  onFeedback,
+  highlightCode = false,
 }: ChatPanelProps) {
   const merged: ChatLabels = { ...DEFAULT_LABELS, ...labels };
-  const { linkOpensInNewTab, taskDone, taskOpen } = merged;
+  const { linkOpensInNewTab, taskDone, taskOpen, copyCode, copied, copyFailed } = merged;
   // One object while its inputs stay the same: every finished block of every reply is
   // memoised on it. `allowImage` is read through a ref, so the usual inline arrow does not
   // make every block render again on each render of the panel.
@@ -87,13 +112,45 @@ export function ChatPanel({
   const allowsImages = allowImage !== undefined;
   const markdown = useMemo(
     () => ({
-      ...markdownOptionsFor({ linkOpensInNewTab, taskDone, taskOpen }),
+      ...markdownOptionsFor({
+        linkOpensInNewTab,
+        taskDone,
+        taskOpen,
+        copyCode,
+        copied,
+        copyFailed,
+      }),
       allowImage: allowsImages ? (url: URL) => latestAllowImage.current?.(url) ?? false : undefined,
+      highlightCode,
     }),
-    [linkOpensInNewTab, taskDone, taskOpen, allowsImages, latestAllowImage],
+    [
+      linkOpensInNewTab,
+      taskDone,
+      taskOpen,
+      copyCode,
+      copied,
+      copyFailed,
+      allowsImages,
+      latestAllowImage,
+      highlightCode,
+    ],
   );
+  const composer = useRef<ComposerControl | null>(null);
+  const checkedStarters = useMemo(() => checkStarters(starters), [starters]);
+  useFeedbackCallback(onFeedback);
+  const ui: ChatUi = {
+    labels: merged,
+    classNames,
+    renderMessage,
+    renderMarkdown,
+    markdown,
+    starters: checkedStarters,
+    welcome,
+    feedback: onFeedback !== undefined,
+    composer,
+  };
   return (
-    <ChatUiProvider value={{ labels: merged, classNames, renderMessage, renderMarkdown, markdown }}>
+    <ChatUiProvider value={ui}>
       <section
         data-chatwire=""
         data-slot="root"
@@ -119,5 +176,55 @@ export function ChatPanel({
         <LiveAnnouncer />
       </section>
     </ChatUiProvider>
+  );
+}
+
+/** At most this many starters are offered: more would crowd an empty panel. */
+const MAX_STARTERS = 4;
+
+/**
+ * The starters worth offering: strings with text, trimmed, each once, at most four. Anything
+ * else a host passes (a number, an empty string, a fifth) is left out with a warning, once.
+ */
+function checkStarters(starters: readonly unknown[] | undefined): readonly string[] {
+  if (starters === undefined) return NO_STARTERS;
+  if (!Array.isArray(starters)) {
+    warnOnce('chatwire: `starters` must be an array of strings; none are shown.');
+    return NO_STARTERS;
+  }
+  const texts = starters.flatMap((starter) =>
+    typeof starter === 'string' && starter.trim() !== '' ? [starter.trim()] : [],
+  );
+  const unique = [...new Set(texts)];
+  if (unique.length !== starters.length || unique.length > MAX_STARTERS) {
+    warnOnce(
+      `chatwire: \`starters\` takes up to ${MAX_STARTERS} different non-empty strings; ` +
+        `${starters.length} were given and ${Math.min(unique.length, MAX_STARTERS)} are shown.`,
+    );
+  }
+  return unique.slice(0, MAX_STARTERS);
+}
+
+const NO_STARTERS: readonly string[] = [];
+
+/** The last warning given, so a host rendering the same bad list again is told only once. */
+let lastWarning = '';
+
+function warnOnce(message: string): void {
+  if (message === lastWarning) return;
+  lastWarning = message;
+  console.warn(message);
+}
+
+/** Calls the host's `onFeedback` when the store says the user rated a reply. */
+function useFeedbackCallback(onFeedback: ChatPanelProps['onFeedback']): void {
+  const store = useChatStoreApi();
+  const latest = useLatest(onFeedback);
+  useEffect(
+    () =>
+      store.listen((happening) => {
+        if (happening.type === 'reply-rated') latest.current?.(happening.reply, happening.feedback);
+      }),
+    [store, latest],
   );
 }

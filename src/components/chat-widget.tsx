@@ -45,8 +45,9 @@ export interface ChatWidgetProps
   /** Called when the user sends a message (it may wait, `queued`, for the connection). */
   onMessageSent?: (message: UserMessage) => void;
   /**
-   * Called when a reply stops streaming: `complete`, or `interrupted` (the reply's
-   * `interruption` says why). A reply interrupted for going quiet may resume and end again.
+   * Called when a reply stops streaming: `complete`, `interrupted` (the reply's
+   * `interruption` says why), or `stopped` by the user. A reply interrupted for going quiet
+   * may resume and end again.
    */
   onReplyComplete?: (reply: AssistantMessage, how: ReplyEnding) => void;
   /** Called when the user asks for a person, and when the server answers. */
@@ -58,6 +59,8 @@ export interface ChatWidgetProps
   mode?: 'inline' | 'launcher';
   /** Where the launcher sits, in `launcher` mode. Default `bottom-right`. */
   launcherCorner?: LauncherCorner;
+  /** In `launcher` mode, called when the chat panel opens (`true`) or closes (`false`). */
+  onOpenChange?: (open: boolean) => void;
   /**
    * Where the conversation is kept between visits: `'local'` (default, localStorage, shared
    * with other tabs), `'session'` (this tab only), any object with `getItem`, `setItem` and

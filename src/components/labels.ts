@@ -59,6 +59,30 @@ export interface ChatLabels {
   clearConversation: string;
   /** Announced to screen readers once the conversation is cleared. */
   conversationCleared: string;
+  /** The composer's button that stops the reply streaming in (the server may finish it). */
+  stop: string;
+  /** The note under a reply the user stopped. */
+  replyStopped: string;
+  /** The visible text of a finished reply's copy button. */
+  copy: string;
+  /** The copy button's accessible name. */
+  copyReply: string;
+  /** The accessible name of a finished code block's copy button. */
+  copyCode: string;
+  /** Shown, and read once, after a copy. */
+  copied: string;
+  /** Shown, and read once, when the browser refused the copy. */
+  copyFailed: string;
+  /** The "thumbs up" feedback button. */
+  goodReply: string;
+  /** The "thumbs down" feedback button. */
+  badReply: string;
+  /** Puts the user's last message back in the composer. */
+  editMessage: string;
+  /** The name of the group of starter suggestions in an empty conversation. */
+  suggestions: string;
+  /** Read by a status region when replies arrive while the launcher is closed. */
+  unreadReplies: (count: number) => string;
   connection: Record<ConnectionStatus, string>;
 }
 
@@ -107,6 +131,18 @@ export const DEFAULT_LABELS: ChatLabels = {
   conversationMenu: 'Conversation options',
   clearConversation: 'Clear conversation',
   conversationCleared: 'Conversation cleared',
+  stop: 'Stop',
+  replyStopped: 'Stopped.',
+  copy: 'Copy',
+  copyReply: 'Copy reply',
+  copyCode: 'Copy code',
+  copied: 'Copied',
+  copyFailed: 'Could not copy',
+  goodReply: 'Good reply',
+  badReply: 'Bad reply',
+  editMessage: 'Edit',
+  suggestions: 'Suggestions',
+  unreadReplies: (count) => (count === 1 ? '1 unread reply' : `${count} unread replies`),
   connection: {
     idle: 'Not connected',
     connecting: 'Connecting…',

@@ -55,16 +55,37 @@ export interface ChatUi {
   renderMarkdown: ReplyTextMode;
   /** Options for chatwire's markdown; keeps its identity between renders. */
   markdown: MarkdownOptions;
+  /** Suggestions offered in an empty conversation (at most four, checked). */
+  starters?: readonly string[];
+  /** Shown in an empty conversation in place of the `emptyConversation` label. */
+  welcome?: ReactNode;
+  /** Whether finished replies offer "Good reply" and "Bad reply" (`onFeedback` given). */
+  feedback?: boolean;
+  /** The composer, once mounted, for "Edit". */
+  composer?: { current: ComposerControl | null };
 }
 
-/** The markdown options for `labels`, without images. */
-export const markdownOptionsFor = (
-  labels: Pick<ChatLabels, 'linkOpensInNewTab' | 'taskDone' | 'taskOpen'>,
-): MarkdownOptions => ({
+/** The labels the markdown renderer reads. */
+export type MarkdownLabels = Pick<
+  ChatLabels,
+  'linkOpensInNewTab' | 'taskDone' | 'taskOpen' | 'copyCode' | 'copied' | 'copyFailed'
+>;
+
+/** The markdown options for `labels`, without images or highlighting. */
+export const markdownOptionsFor = (labels: MarkdownLabels): MarkdownOptions => ({
   linkOpensInNewTab: labels.linkOpensInNewTab,
   taskDone: labels.taskDone,
   taskOpen: labels.taskOpen,
+  copyCode: labels.copyCode,
+  copied: labels.copied,
+  copyFailed: labels.copyFailed,
 });
+
+/** What the composer lets other parts do: "Edit" puts a message back in it. */
+export interface ComposerControl {
+  /** Replaces the draft with `text` and puts the cursor at its end. */
+  editDraft(text: string): void;
+}
 
 const ChatUiContext = createContext<ChatUi>({
   labels: DEFAULT_LABELS,

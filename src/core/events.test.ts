@@ -99,6 +99,44 @@ describe('the store tells what happened', () => {
     expect(types()).toEqual(['reply-started', 'reply-ended']);
   });
 
+  it('tells of a reply the user stopped as ended, stopped; the rest of it is declined quietly', () => {
+    const { store, frame, heard, types } = setup();
+    frame('stream-start', { messageId: 'm1' });
+    frame('stream-token', { messageId: 'm1', token: 'Half an ' });
+    expect(store.actions.stopReplies()).toBe(true);
+    frame('stream-token', { messageId: 'm1', token: 'answer' });
+    frame('stream-end', { messageId: 'm1' });
+    expect(types()).toEqual(['reply-started', 'reply-ended']);
+    expect(heard[1]).toMatchObject({
+      how: 'stopped',
+      reply: { status: 'stopped', text: 'Half an ' },
+    });
+    const state = store.getState();
+    expect(state.problems).toEqual([]);
+    expect(state.banners).toEqual([]);
+    expect(store.actions.stopReplies()).toBe(false);
+    // The server may use the id again on this connection for a new reply, once it has ended.
+    frame('stream-start', { messageId: 'm1' });
+    frame('stream-token', { messageId: 'm1', token: 'Next' });
+    expect(store.getState().messageIds).toHaveLength(2);
+  });
+
+  it('tells of a rating given, changed and taken back; a streaming reply cannot be rated', () => {
+    const { store, frame, heard } = setup();
+    frame('stream-start', { messageId: 'm1' });
+    const [id = ''] = store.getState().messageIds;
+    expect(store.actions.rateReply(id, 'up')).toBe(false);
+    frame('stream-end', { messageId: 'm1' });
+    expect(store.actions.rateReply(id, 'up')).toBe(true);
+    expect(store.actions.rateReply(id, 'down')).toBe(true);
+    expect(store.actions.rateReply(id, null)).toBe(true);
+    const ratings = heard.flatMap((happening) =>
+      happening.type === 'reply-rated' ? [happening.feedback] : [],
+    );
+    expect(ratings).toEqual(['up', 'down', null]);
+    expect(store.actions.rateReply('assistant:nope', 'up')).toBe(false);
+  });
+
   it('tells of a reply cut by the connection dropping as interrupted', () => {
     const { store, frame, heard, types } = setup();
     frame('stream-start', { messageId: 'm1' });

@@ -1,6 +1,6 @@
 /**
  * What happened, as the store tells its listeners: a message sent, a reply started, resumed
- * or ended (and how), an escalation asked for or answered, a notice from the server, the
+ * or ended (and how: complete, interrupted or stopped), a reply rated, an escalation asked for or answered, a notice from the server, the
  * conversation cleared, a problem. The live announcer, the launcher's unread badge and the
  * host's callbacks all listen to these same events, so they can never disagree about whether
  * a reply finished.
@@ -16,12 +16,16 @@ import type {
   ChatMessage,
   ChatState,
   Problem,
+  ReplyFeedback,
   SystemMessage,
   UserMessage,
 } from './state.ts';
 
-/** How a reply stopped streaming. */
-export type ReplyEnding = 'complete' | 'interrupted';
+/**
+ * How a reply stopped streaming: it finished, it was cut off (see its `interruption`), or
+ * the user stopped it.
+ */
+export type ReplyEnding = 'complete' | 'interrupted' | 'stopped';
 
 /** Something that happened in a chat, as the store reports it. */
 export type ChatHappening =
@@ -36,6 +40,8 @@ export type ChatHappening =
    * interrupted only for going quiet may still resume, and then ends again.
    */
   | { type: 'reply-ended'; reply: AssistantMessage; how: ReplyEnding }
+  /** The user rated a finished reply (`'up'` or `'down'`), or took the rating back (`null`). */
+  | { type: 'reply-rated'; reply: AssistantMessage; feedback: ReplyFeedback | null }
   /** The user asked for a person. */
   | { type: 'escalation-requested'; reason: string }
   /** The server answered the request for a person. */
@@ -83,7 +89,14 @@ export function happenings(event: ChatEvent, before: ChatState, after: ChatState
       if (id !== null) found.push(...replyChange(before.messagesById[id], after.messagesById[id]));
       break;
     }
+    case 'reply-rated': {
+      const reply = after.messagesById[event.id];
+      if (reply?.role === 'assistant')
+        found.push({ type: 'reply-rated', reply, feedback: reply.feedback ?? null });
+      break;
+    }
     case 'frame-received':
+    case 'replies-stopped':
     case 'connection-changed':
     case 'stalled-streams-checked':
       found.push(...newMessages(before, after), ...replyChanges(before, after));

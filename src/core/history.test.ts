@@ -139,6 +139,17 @@ describe('readStoredHistory', () => {
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 
+  it('keeps a stopped reply stopped and its rating; a rating it does not know reads as none', () => {
+    const stopped = { ...reply(1), status: 'stopped', feedback: 'up' };
+    const rated = { ...reply(2), feedback: 'meh' };
+    const stored = { ...history([]), messages: [stopped, rated] };
+    const { history: read, dropped } = readStoredHistory(stored);
+    expect(dropped).toBe(0);
+    expect(read.messages[0]).toMatchObject({ status: 'stopped', feedback: 'up' });
+    expect(read.messages[1]).toMatchObject({ status: 'complete' });
+    expect(read.messages[1]).not.toHaveProperty('feedback');
+  });
+
   it('reads anything that is not a history as an empty one, with one entry dropped', () => {
     for (const value of [null, 3, 'x', [], undefined]) {
       const { history, dropped } = readStoredHistory(value);

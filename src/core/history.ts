@@ -164,7 +164,13 @@ function readAssistantMessage(
   // is gone, so nothing is looked up by it.
   if (typeof messageId !== 'string' || messageId.length > 256 || !id.startsWith('assistant:'))
     return null;
-  if (status !== 'streaming' && status !== 'complete' && status !== 'interrupted') return null;
+  if (
+    status !== 'streaming' &&
+    status !== 'complete' &&
+    status !== 'interrupted' &&
+    status !== 'stopped'
+  )
+    return null;
   const cut =
     interruption === 'connection-lost' ||
     interruption === 'stalled' ||
@@ -184,6 +190,8 @@ function readAssistantMessage(
     interruption: status === 'interrupted' ? (cut ?? 'connection-lost') : null,
     createdAt,
     updatedAt: readTimestamp(entry.updatedAt) ?? createdAt,
+    // Only a reply the user rated carries a rating: the shape of the others stays as written.
+    ...(entry.feedback === 'up' || entry.feedback === 'down' ? { feedback: entry.feedback } : {}),
   };
 }
 

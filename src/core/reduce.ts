@@ -37,10 +37,12 @@ import {
   appendTokens,
   endStream,
   interruptStalledStreams,
+  rateReply,
   startStream,
+  stopReplies,
   streamingIds,
 } from './reply-streams.ts';
-import type { BannerKind, ChatState } from './state.ts';
+import type { BannerKind, ChatState, ReplyFeedback } from './state.ts';
 import { addSystemMessage } from './transcript.ts';
 import { addUserMessage, awaitReply, setUserStatus } from './user-messages.ts';
 
@@ -79,6 +81,10 @@ export type ChatEvent =
   | { type: 'connection-changed'; connection: LinkState; at: string }
   | { type: 'user-message-retried'; id: string }
   | { type: 'stalled-streams-checked'; at: string; stallTimeoutMs: number }
+  /** The user stopped the replies still open: kept as they are, the rest declined. */
+  | { type: 'replies-stopped'; at: string }
+  /** The user rated a finished reply, or took the rating back (`null`). */
+  | { type: 'reply-rated'; id: string; feedback: ReplyFeedback | null }
   | { type: 'escalation-requested'; reason: string; at: string }
   | { type: 'banner-raised'; kind: BannerKind; text: string; at: string }
   | { type: 'banner-dismissed'; id: string }
@@ -124,6 +130,10 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
       return setUserStatus(state, event.id, 'failed', 'queued');
     case 'stalled-streams-checked':
       return interruptStalledStreams(state, event.at, event.stallTimeoutMs);
+    case 'replies-stopped':
+      return stopReplies(state, event.at);
+    case 'reply-rated':
+      return rateReply(state, event.id, event.feedback);
     case 'escalation-requested':
       if (state.escalation.status === 'requested') return state;
       return { ...state, escalation: { status: 'requested', reason: event.reason } };

@@ -8,7 +8,7 @@
  * finished, are recorded as problems and change nothing else.
  */
 import { addProblem, noticeUnreadable, quoted } from './notices.ts';
-import type { AssistantMessage, ChatState, ReplyInterruption } from './state.ts';
+import type { AssistantMessage, ChatState, ReplyFeedback, ReplyInterruption } from './state.ts';
 import { addMessage, freeId, replaceMessage } from './transcript.ts';
 
 /**
@@ -109,6 +109,30 @@ export function endStream(state: ChatState, messageId: string, at: string): Chat
   return withoutStreamAtError(ended, id);
 }
 
+/**
+ * Stops every reply still open (streaming, or gone quiet), as the user asked: the text so far
+ * stays, and whatever more the server sends for them is declined without complaint. The
+ * protocol has no cancel frame, so the server may well go on generating them.
+ */
+export function stopReplies(state: ChatState, at: string): ChatState {
+  let messagesById = state.messagesById;
+  for (const id of streamingIds(state)) {
+    const message = messagesById[id];
+    if (message?.role !== 'assistant') continue;
+    if (messagesById === state.messagesById) messagesById = { ...messagesById };
+    messagesById[id] = { ...message, status: 'stopped', interruption: null, updatedAt: at };
+  }
+  return messagesById === state.messagesById ? state : { ...state, messagesById };
+}
+
+/** Keeps the user's rating of a finished reply (or takes it back, with `null`). */
+export function rateReply(state: ChatState, id: string, feedback: ReplyFeedback | null): ChatState {
+  const message = state.messagesById[id];
+  if (message?.role !== 'assistant' || isOpenReply(message)) return state;
+  if ((message.feedback ?? null) === feedback) return state;
+  return replaceMessage(state, { ...message, feedback });
+}
+
 /** Replies still open: streaming, or only gone quiet (they may yet resume or end). */
 export function streamingIds(state: ChatState): string[] {
   return state.messageIds.filter((id) => {
@@ -183,6 +207,8 @@ function updateStream(
       at,
     );
   }
+  // Stopped by the user: the rest of it was declined, not lost. Nothing to report.
+  if (message.status === 'stopped') return state;
   // A reply cut off only because it went quiet picks up again when tokens resume: the
   // socket was fine, the model was just slow.
   if (message.status === 'interrupted' && message.interruption === 'stalled') {

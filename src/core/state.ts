@@ -11,8 +11,14 @@ import type { FrameProblemKind } from './parse.ts';
  */
 export type UserMessageStatus = 'queued' | 'sent' | 'failed';
 
-/** An assistant reply: tokens still arriving, finished, or cut off (e.g. by a disconnect). */
-export type AssistantMessageStatus = 'streaming' | 'complete' | 'interrupted';
+/**
+ * An assistant reply: tokens still arriving, finished, cut off (e.g. by a disconnect), or
+ * stopped by the user (the server may still be generating it; the rest is declined).
+ */
+export type AssistantMessageStatus = 'streaming' | 'complete' | 'interrupted' | 'stopped';
+
+/** What the user thought of a reply: good or bad. */
+export type ReplyFeedback = 'up' | 'down';
 
 /** Where the socket is in its life. */
 export type ConnectionStatus =
@@ -57,6 +63,8 @@ export interface AssistantMessage {
   createdAt: string;
   /** ISO-8601 time of the last frame for this reply, to spot a stalled stream. */
   updatedAt: string;
+  /** The user's rating of the reply, when they gave one (`onFeedback`); kept in history. */
+  feedback?: ReplyFeedback | null;
 }
 
 /**

@@ -15,8 +15,9 @@ import { type ChatHistory, type ChatHistoryOptions, withHistory } from './persis
 import type { ClientFrame, ServerFrame, ServerFrameType } from './protocol.ts';
 import { randomId } from './random-id.ts';
 import { type ChatEvent, reduce } from './reduce.ts';
+import { isOpenReply } from './reply-streams.ts';
 import { selectConnectionStatus } from './selectors.ts';
-import { type ChatState, initialChatState, type Problem } from './state.ts';
+import { type ChatState, initialChatState, type Problem, type ReplyFeedback } from './state.ts';
 
 /** What the store asks of the connection attached to it. */
 export interface Transport {
@@ -84,6 +85,17 @@ export interface ChatActions {
    * once more, as a new message. Returns false when there is none to resend.
    */
   retryReply(assistantId: string): boolean;
+  /**
+   * Stops the replies still streaming: their text so far stays, marked `stopped`, and the
+   * rest the server sends is declined. The protocol has no cancel frame, so the server keeps
+   * generating. Returns false when nothing was streaming.
+   */
+  stopReplies(): boolean;
+  /**
+   * Keeps the user's rating of a finished reply (`'up'` or `'down'`), or takes it back
+   * (`null`). Returns false when the reply is not there or not finished.
+   */
+  rateReply(id: string, feedback: ReplyFeedback | null): boolean;
   /** Asks the attached connection to reconnect at once, skipping any backoff wait. */
   reconnectNow(): void;
   /** Interrupts replies that received nothing for `stallTimeoutMs`. */
@@ -340,6 +352,22 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     retryReply(assistantId) {
       const question = questionBefore(store.getState(), assistantId);
       return question !== null && actions.sendMessage(question);
+    },
+
+    stopReplies() {
+      const before = store.getState();
+      dispatch({ type: 'replies-stopped', at: timestamp() });
+      return store.getState() !== before;
+    },
+
+    rateReply(id, feedback) {
+      dispatch({ type: 'reply-rated', id, feedback });
+      const message = store.getState().messagesById[id];
+      return (
+        message?.role === 'assistant' &&
+        !isOpenReply(message) &&
+        (message.feedback ?? null) === feedback
+      );
     },
 
     reconnectNow() {

@@ -14,4 +14,13 @@ export interface MarkdownOptions {
   taskDone: string;
   /** Read in place of a task list's empty box. */
   taskOpen: string;
+  /** A finished code block's copy button: its name, and what it says after a copy. */
+  copyCode: string;
+  copied: string;
+  copyFailed: string;
+  /**
+   * Colours the code of finished fenced blocks that name a language, with a highlighter
+   * loaded (as a chunk of its own) the first time one is shown. Off by default.
+   */
+  highlightCode?: boolean;
 }
