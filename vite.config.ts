@@ -27,6 +27,8 @@ const chromium = () => ({
   headless: true,
   provider: playwright({
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
+    // "Copy reply" and "Copy code" are checked by reading the clipboard back.
+    contextOptions: { permissions: ['clipboard-read', 'clipboard-write'] },
   }),
   instances: [{ browser: 'chromium' as const }],
 });

@@ -1,9 +1,18 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
-import { selectConnectionStatus } from '../core/selectors.ts';
+import {
+  type FormEvent,
+  type KeyboardEvent,
+  type RefObject,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
+import { selectConnectionStatus, selectIsReplying } from '../core/selectors.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH } from '../core/store.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
-import { useChatUi } from './ui-context.tsx';
+import { moveFocusToComposer } from './focus.ts';
+import { type ChatUi, useChatUi } from './ui-context.tsx';
 
 /** The counter appears once the draft is this close to the limit. */
 const COUNTER_THRESHOLD = 0.8;
@@ -22,12 +31,15 @@ export interface ComposerProps {
  */
 export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerProps) {
   const [draft, setDraft] = useState('');
-  const { sendMessage } = useChatActions();
+  const { sendMessage, stopReplies } = useChatActions();
   const isUnauthorized = useChatStore((state) => selectConnectionStatus(state) === 'unauthorized');
-  const { labels, classNames } = useChatUi();
+  const isReplying = useChatStore(selectIsReplying);
+  const { labels, classNames, composer } = useChatUi();
   const inputId = useId();
   const hintId = useId();
   const counterId = useId();
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  useComposerControl(composer, setDraft, inputRef);
 
   const submit = () => {
     if (sendMessage(draft)) setDraft('');
@@ -37,12 +49,17 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
     submit();
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Escape stops a reply streaming in; only then is it taken (it also closes the launcher).
+    if (event.key === 'Escape' && isReplying) {
+      event.preventDefault();
+      stopReplies();
+      return;
+    }
     if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return;
     event.preventDefault();
     submit();
   };
   const showCounter = draft.length >= maxLength * COUNTER_THRESHOLD;
-  const inputRef = useRef<HTMLTextAreaElement>(null);
   // After sending, the emptied draft shrinks the box back to one line.
   useEffect(() => {
     if (draft === '' && inputRef.current) growToFit(inputRef.current);
@@ -84,6 +101,22 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
           onKeyDown={onKeyDown}
           className={cn('cw:composer-input', classNames.input)}
         />
+        {isReplying && (
+          // Beside Send, not in its place: the next message can go at once. The protocol has
+          // no cancel frame, so this stops showing the reply; the server may finish it.
+          <button
+            type="button"
+            data-slot="stop-button"
+            aria-keyshortcuts="Escape"
+            onClick={(event) => {
+              moveFocusToComposer(event.currentTarget);
+              stopReplies();
+            }}
+            className={cn('cw:composer-stop', classNames.stopButton)}
+          >
+            {labels.stop}
+          </button>
+        )}
         <button
           type="submit"
           disabled={draft.trim() === '' || isUnauthorized}
@@ -120,4 +153,31 @@ function growToFit(textarea: HTMLTextAreaElement): void {
   if (supportsFieldSizing) return;
   textarea.style.height = 'auto';
   textarea.style.height = `${textarea.scrollHeight}px`;
+}
+
+/** Lets "Edit" put a message back in this composer, with the cursor at its end. */
+function useComposerControl(
+  composer: ChatUi['composer'],
+  setDraft: (text: string) => void,
+  inputRef: RefObject<HTMLTextAreaElement | null>,
+): void {
+  useEffect(() => {
+    if (!composer) return;
+    composer.current = {
+      editDraft(text) {
+        setDraft(text);
+        const input = inputRef.current;
+        if (!input || input.disabled) return;
+        input.focus();
+        // After React has put the text in: the cursor goes to its end, the box to its size.
+        requestAnimationFrame(() => {
+          input.setSelectionRange(input.value.length, input.value.length);
+          growToFit(input);
+        });
+      },
+    };
+    return () => {
+      composer.current = null;
+    };
+  }, [composer, setDraft, inputRef]);
 }

@@ -51,6 +51,8 @@ export function LiveAnnouncer() {
           const { reply, how } = happening;
           if (how === 'complete')
             sayWhenIdle(() => `${labelsRef.current.assistant}: ${spokenRef.current(reply.text)}`);
+          // The user pressed Stop (or Escape): confirm it, without reading half a reply.
+          if (how === 'stopped') sayWhenIdle(() => labelsRef.current.replyStopped);
           return;
         }
         case 'notice-received':

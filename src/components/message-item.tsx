@@ -14,6 +14,7 @@ import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { InlineAction } from './inline-action.tsx';
 import type { ChatLabels } from './labels.ts';
+import { ReplyActions, UserActions } from './message-actions.tsx';
 import { useChatUi } from './ui-context.tsx';
 
 /** One transcript entry, subscribed to its own message only. */
@@ -82,6 +83,7 @@ function UserBubble({ message, role }: { message: UserMessage; role: MessageRole
         {withoutDirectionControls(message.text)}
       </div>
       <Timestamp at={message.createdAt} />
+      <UserActions message={message} />
       {note && (
         <span className="cw:message-note">
           {note}
@@ -160,6 +162,8 @@ function AssistantBubble({ message, role }: { message: AssistantMessage; role: M
           <RetryReplyButton id={message.id} />
         </span>
       )}
+      {message.status === 'stopped' && <span className="cw:reply-note">{labels.replyStopped}</span>}
+      <ReplyActions message={message} />
     </div>
   );
 }

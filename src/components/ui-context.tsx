@@ -21,7 +21,9 @@ export type ChatPart =
   | 'banner'
   | 'composer'
   | 'input'
-  | 'sendButton';
+  | 'sendButton'
+  | 'stopButton'
+  | 'messageActions';
 
 /**
  * Extra classes per part. They win over chatwire's defaults, which sit in a lower cascade

@@ -67,3 +67,32 @@ export const selectIsStreaming = (state: ChatState): boolean =>
     const message = state.messagesById[id];
     return message?.role === 'assistant' && message.status === 'streaming';
   });
+
+/**
+ * Whether a reply is streaming in now. Only replies on the current connection can be (a lost
+ * connection interrupts the others), so this looks at those alone, not the whole transcript.
+ */
+export function selectIsReplying(state: ChatState): boolean {
+  for (const messageId in state.repliesOnConnection) {
+    const message = state.messagesById[state.repliesOnConnection[messageId] ?? ''];
+    if (message?.role === 'assistant' && message.status === 'streaming') return true;
+  }
+  return false;
+}
+
+/** The id of the transcript's last message of `role`, or null. Looks from the end. */
+export const selectLastIdOf =
+  (role: ChatMessage['role']) =>
+  (state: ChatState): string | null => {
+    for (let index = state.messageIds.length - 1; index >= 0; index--) {
+      const id = state.messageIds[index] ?? '';
+      if (state.messagesById[id]?.role === role) return id;
+    }
+    return null;
+  };
+
+/** The last reply's id: the one "Ask again" is offered on. */
+export const selectLastReplyId = selectLastIdOf('assistant');
+
+/** The user's last message's id: the one "Edit" is offered on. */
+export const selectLastUserMessageId = selectLastIdOf('user');
