@@ -16,7 +16,9 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * Packages a consumer installs alongside chatwire: never bundled into it. marked is not one
  * of them: chatwire bundles only its lexer (see scripts/marked-lexer-only.ts).
  */
-const external = [/^react($|\/)/, /^react-dom($|\/)/, /^zustand($|\/)/];
+// lowlight is loaded only by the highlighter chunk, and only with `highlightCode`: left to the
+// app's bundler, so an app that highlights code itself shares one copy.
+const external = [/^react($|\/)/, /^react-dom($|\/)/, /^zustand($|\/)/, /^lowlight($|\/)/];
 
 /**
  * Real Chromium for browser tests: Debian's by default, or the one at CHROMIUM_PATH.

@@ -31,11 +31,29 @@ export interface DemoResponderOptions {
 /** Longest slice of the question echoed back, in characters (code points). */
 const MAX_ECHO_CHARS = 80;
 
-/** The full reply the demo responder gives to `content`. Deterministic, for tests to compare against. */
+/**
+ * A short TypeScript block the demo reply carries when the question asks about code, so the
+ * demo and the end-to-end tests have a code block to copy and colour.
+ */
+const DEMO_CODE_BLOCK = [
+  '```ts',
+  "const widget = document.querySelector('[data-chatwire]');",
+  "console.log(widget?.getAttribute('data-theme') ?? 'light');",
+  '```',
+].join('\n');
+
+/** Whether the question asks about code: it has the word "code", in any case. */
+const asksForCode = (content: string) => /\bcode\b/i.test(content);
+
+/**
+ * The full reply the demo responder gives to `content`. Deterministic, for tests to compare
+ * against; a question with the word "code" in it also gets a short fenced TypeScript block.
+ */
 export function demoReplyText(content: string): string {
+  const code = asksForCode(content) ? `${DEMO_CODE_BLOCK}\n\n` : '';
   return (
     `You asked: "${echoOf(content)}". Here is a **demo** answer from the chatwire reference server:\n\n` +
-    '- point one\n- point two\n\nAsk me anything else.'
+    `- point one\n- point two\n\n${code}Ask me anything else.`
   );
 }
 

@@ -76,3 +76,31 @@ export const LauncherOpen: Story = {
     await waitFor(() => expect(launcher).toHaveAttribute('aria-expanded', 'false'));
   },
 };
+
+/** The unread count, said by a polite status region beside the button; silent once opened. */
+export const LauncherAnnouncesUnread: Story = {
+  render: () => <LauncherWithIncoming />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement.ownerDocument.body);
+    const status = canvasElement.ownerDocument.querySelector<HTMLElement>(
+      '[data-slot="unread-status"]',
+    );
+    await expect(status).toHaveAttribute('role', 'status');
+    await expect(status).toBeEmptyDOMElement();
+    const receive = canvas.getByRole('button', { name: 'Receive a reply' });
+    await userEvent.click(receive);
+    await expect(status).toHaveTextContent(/^1 unread reply$/);
+    await userEvent.click(receive);
+    await expect(status).toHaveTextContent(/^2 unread replies$/);
+    // Heard, not seen: it takes no room on the page.
+    await expect(status?.getBoundingClientRect().width).toBeLessThanOrEqual(1);
+
+    await userEvent.click(canvas.getByRole('button', { name: 'Open chat, 2 unread replies' }));
+    await expect(canvas.getByRole('dialog', { name: 'Chat' })).toBeVisible();
+    await expect(status).toBeEmptyDOMElement();
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(canvas.queryByRole('dialog')).toBeNull());
+    // The replies were read while open: closing again says nothing.
+    await expect(status).toBeEmptyDOMElement();
+  },
+};

@@ -301,6 +301,8 @@ export const KeyboardOnly: Story = {
       canvas.getByRole('button', { name: 'Talk to a human' }),
       canvas.getByRole('button', { name: 'Conversation options' }),
       canvas.getByRole('log'),
+      // The actions on messages (Edit, Copy reply, Ask again), in transcript order.
+      ...within(canvas.getByRole('log')).getAllByRole('button'),
       canvas.getByRole('button', { name: 'Dismiss' }),
       canvas.getByRole('textbox', { name: 'Message' }),
     ];

@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useChatStoreApi } from '../react/context.tsx';
+import { useLatest } from '../react/use-latest.ts';
 import type { ChatTheme } from './chat-panel.tsx';
 import { cn } from './class-names.ts';
 import { useChatUi } from './ui-context.tsx';
@@ -17,18 +18,24 @@ export interface ChatLauncherProps {
   defaultOpen?: boolean;
   /** Colour theme of the button, as for the panel. */
   theme?: ChatTheme;
+  /**
+   * Called when the panel opens (`true`) or closes (`false`), however it happened: the
+   * button, Escape, or anything else that closes the dialog. Not called on mount.
+   */
+  onOpenChange?: (open: boolean) => void;
 }
 
 /**
  * A floating button that opens the chat in a panel. The panel is a modal `<dialog>`: focus
  * moves into it and stays there, Escape closes it, and focus returns to the button. Replies
- * that complete while it is closed are counted on an unread badge.
+ * that complete while it is closed are counted on an unread badge, and announced politely.
  */
 export function ChatLauncher({
   children,
   corner = 'bottom-right',
   defaultOpen = false,
   theme = 'light',
+  onOpenChange,
 }: ChatLauncherProps) {
   const [isOpen, setIsOpen] = useState(defaultOpen);
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -42,6 +49,8 @@ export function ChatLauncher({
     if (isOpen && !dialog.open) dialog.showModal();
     if (!isOpen && dialog.open) dialog.close();
   }, [isOpen]);
+  // After the effect above, so a host that hears `true` finds the dialog already open.
+  useOpenChangeCallback(isOpen, onOpenChange);
 
   const side = corner === 'bottom-left' ? 'cw:left-4' : 'cw:right-4';
   return (
@@ -78,6 +87,7 @@ export function ChatLauncher({
           </span>
         )}
       </button>
+      <UnreadStatus count={unread} />
       <dialog
         ref={dialogRef}
         id={panelId}
@@ -103,6 +113,38 @@ export function ChatLauncher({
       </dialog>
     </div>
   );
+}
+
+/**
+ * Says the unread count to screen readers, once each time it changes. The button's name
+ * holds it too, but a name is only read when the button is reached; and the panel's own
+ * announcer sits in the closed dialog, out of the accessibility tree. Always rendered, as a
+ * live region must be in the page before its text changes to be heard; empty while the
+ * panel is open, when the replies are in view.
+ */
+function UnreadStatus({ count }: { count: number }) {
+  const { labels } = useChatUi();
+  return (
+    <div role="status" data-slot="unread-status" className="cw:sr-only">
+      {count > 0 ? labels.unreadReplies(count) : ''}
+    </div>
+  );
+}
+
+/**
+ * Calls the host's `onOpenChange` each time `isOpen` changes, from the state itself rather
+ * than from each way of opening and closing, so a new close path cannot forget to tell it.
+ * The value last told starts as the initial one: mounting (or StrictMode mounting twice)
+ * tells nothing.
+ */
+function useOpenChangeCallback(isOpen: boolean, onOpenChange?: (open: boolean) => void): void {
+  const latest = useLatest(onOpenChange);
+  const told = useRef(isOpen);
+  useEffect(() => {
+    if (told.current === isOpen) return;
+    told.current = isOpen;
+    latest.current?.(isOpen);
+  }, [isOpen, latest]);
 }
 
 /**

@@ -136,6 +136,7 @@ export function ChatPanel({
     ],
   );
   const composer = useRef<ComposerControl | null>(null);
+  const announce = useRef<((text: string) => void) | null>(null);
   const checkedStarters = useMemo(() => checkStarters(starters), [starters]);
   useFeedbackCallback(onFeedback);
   const ui: ChatUi = {
@@ -148,6 +149,7 @@ export function ChatPanel({
     welcome,
     feedback: onFeedback !== undefined,
     composer,
+    announce,
   };
   return (
     <ChatUiProvider value={ui}>

@@ -103,6 +103,7 @@ export function ChatWidget(props: ChatWidgetProps) {
     onEscalation,
     mode = 'inline',
     launcherCorner,
+    onOpenChange,
     storage = 'local',
     historyKey,
     maxStoredMessages,
@@ -137,7 +138,11 @@ export function ChatWidget(props: ChatWidgetProps) {
     <ChatStoreProvider store={store}>
       {mode === 'launcher' ? (
         <ChatUiProvider value={launcherUi(panelProps)}>
-          <ChatLauncher corner={launcherCorner} theme={panelProps.theme}>
+          <ChatLauncher
+            corner={launcherCorner}
+            theme={panelProps.theme}
+            onOpenChange={onOpenChange}
+          >
             <ChatPanel {...panelProps} />
           </ChatLauncher>
         </ChatUiProvider>

@@ -50,7 +50,7 @@ export function Composer({ maxLength = DEFAULT_MAX_MESSAGE_LENGTH }: ComposerPro
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     // Escape stops a reply streaming in; only then is it taken (it also closes the launcher).
-    if (event.key === 'Escape' && isReplying) {
+    if (event.key === 'Escape' && isReplying && !event.nativeEvent.isComposing) {
       event.preventDefault();
       stopReplies();
       return;

@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { cn } from './class-names.ts';
+import { useChatUi } from './ui-context.tsx';
 
 /** How long "Copied" (or "Could not copy") shows before the button reads as itself again. */
 const FEEDBACK_MS = 2_000;
@@ -30,7 +31,10 @@ function copyWithSelection(text: string): boolean {
   // Off screen but in the layout, so it can be selected; never scrolls the page.
   box.style.cssText = 'position:fixed;top:0;left:-9999px;opacity:0';
   const focused = document.activeElement;
-  document.body.append(box);
+  // Beside what has focus: inside an open modal dialog (the launcher) the rest of the page is
+  // inert, and a box there could not be selected.
+  (focused?.closest('dialog') ?? document.body).append(box);
+  box.focus({ preventScroll: true });
   box.select();
   let copied = false;
   try {
@@ -57,7 +61,7 @@ type CopyState = 'idle' | 'copied' | 'failed';
 
 /**
  * A button that copies `getText()` and says how it went: "Copied" (or "Could not copy") in
- * its own text for a moment, and once to screen readers through a polite status beside it.
+ * its own text for a moment, and once to screen readers through the panel's announcer.
  * The text is read when clicked, so it is always what is shown then.
  */
 export function CopyButton({
@@ -72,6 +76,7 @@ export function CopyButton({
   className?: string;
 }) {
   const [state, setState] = useState<CopyState>('idle');
+  const { announce } = useChatUi();
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(
     () => () => {
@@ -82,27 +87,25 @@ export function CopyButton({
   const onClick = async () => {
     const copied = await copyText(getText());
     setState(copied ? 'copied' : 'failed');
+    // Said once, by the panel's announcer: one polite region for the whole transcript.
+    announce?.current?.(copied ? labels.copied : labels.copyFailed);
     if (timer.current !== null) clearTimeout(timer.current);
     timer.current = setTimeout(() => setState('idle'), FEEDBACK_MS);
   };
   const said = state === 'copied' ? labels.copied : state === 'failed' ? labels.copyFailed : '';
   return (
-    <>
-      <button
-        type="button"
-        data-slot="copy-button"
-        data-state={state}
-        aria-label={labels.name}
-        onClick={onClick}
-        className={cn('cw:message-action', className)}
-      >
-        {icon}
-        <span aria-hidden="true">{state === 'idle' ? (labels.text ?? labels.name) : said}</span>
-      </button>
-      {/* Said once per copy: the region's text changes from nothing to the outcome. */}
-      <span role="status" className="cw:sr-only">
-        {said}
-      </span>
-    </>
+    <button
+      type="button"
+      data-slot="copy-button"
+      data-state={state}
+      // The outcome joins the name while it shows, so the name always holds the visible
+      // text (as speech input and WCAG 2.5.3 expect); the announcer says it aloud.
+      aria-label={state === 'idle' ? labels.name : `${labels.name}: ${said}`}
+      onClick={onClick}
+      className={cn('cw:message-action', className)}
+    >
+      {icon}
+      <span aria-hidden="true">{state === 'idle' ? (labels.text ?? labels.name) : said}</span>
+    </button>
   );
 }

@@ -16,9 +16,22 @@ import { whenIdle } from './when-idle.ts';
  */
 export function LiveAnnouncer() {
   const store = useChatStoreApi();
-  const { labels, renderMarkdown } = useChatUi();
+  const { labels, renderMarkdown, announce } = useChatUi();
   const [polite, setPolite] = useState('');
   const [assertive, setAssertive] = useState('');
+  // The same words twice in a row change nothing in the region, and so are not said: it is
+  // emptied first, and the words put back a frame later.
+  const sayAgainRef = useRef((text: string) => {
+    setPolite('');
+    requestAnimationFrame(() => setPolite(text));
+  });
+  useEffect(() => {
+    if (!announce) return;
+    announce.current = sayAgainRef.current;
+    return () => {
+      announce.current = null;
+    };
+  }, [announce]);
   const labelsRef = useRef(labels);
   labelsRef.current = labels;
   // Markdown is announced as the words it shows, not its markup ("**bold**" as "bold"), and
@@ -52,7 +65,7 @@ export function LiveAnnouncer() {
           if (how === 'complete')
             sayWhenIdle(() => `${labelsRef.current.assistant}: ${spokenRef.current(reply.text)}`);
           // The user pressed Stop (or Escape): confirm it, without reading half a reply.
-          if (how === 'stopped') sayWhenIdle(() => labelsRef.current.replyStopped);
+          if (how === 'stopped') sayAgainRef.current(labelsRef.current.replyStopped);
           return;
         }
         case 'notice-received':

@@ -4,7 +4,12 @@
  * Nothing is offered while a reply streams: a half-copied answer, or a rating of half an
  * answer, is worth nothing.
  */
-import { selectLastReplyId, selectLastUserMessageId } from '../core/selectors.ts';
+import { isOpenReply } from '../core/reply-streams.ts';
+import {
+  selectConnectionStatus,
+  selectLastReplyId,
+  selectLastUserMessageId,
+} from '../core/selectors.ts';
 import type { AssistantMessage, ReplyFeedback, UserMessage } from '../core/state.ts';
 import { withoutDirectionControls } from '../markdown/bidi.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
@@ -18,7 +23,8 @@ export function ReplyActions({ message }: { message: AssistantMessage }) {
   const { labels, classNames, feedback } = useChatUi();
   const isLast = useChatStore((state) => selectLastReplyId(state) === message.id);
   const { retryReply } = useChatActions();
-  if (message.status === 'streaming') return null;
+  // Streaming, or only gone quiet and able to resume: not settled yet.
+  if (isOpenReply(message)) return null;
   // The reply's text as written, its markdown source, less the direction controls that are
   // never shown either (pasted elsewhere, they could make it read as something else).
   const source = () => withoutDirectionControls(message.text);
@@ -95,7 +101,9 @@ function FeedbackButtons({ message }: { message: AssistantMessage }) {
 export function UserActions({ message }: { message: UserMessage }) {
   const { labels, composer } = useChatUi();
   const isLast = useChatStore((state) => selectLastUserMessageId(state) === message.id);
-  if (!isLast || !composer) return null;
+  // Signed out, the composer is disabled: there is nowhere to put the text back.
+  const canWrite = useChatStore((state) => selectConnectionStatus(state) !== 'unauthorized');
+  if (!isLast || !composer || !canWrite) return null;
   return (
     <button
       type="button"

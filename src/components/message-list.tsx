@@ -4,6 +4,7 @@ import { selectMessageIds } from '../core/selectors.ts';
 import { useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
 import { MessageItem } from './message-item.tsx';
+import { Starters, selectNothingSaid } from './starters.tsx';
 import { useChatUi } from './ui-context.tsx';
 import { useStickToBottom } from './use-stick-to-bottom.ts';
 import { whenIdle } from './when-idle.ts';
@@ -12,9 +13,12 @@ import { whenIdle } from './when-idle.ts';
  * The transcript. It re-renders only when a message is added: each message subscribes to
  * its own entry, so a streamed token re-renders just the reply it belongs to. While the user
  * reads further up, new messages are counted in a "new messages" pill that jumps back down.
+ * Until anything is said it shows the empty state: the host's welcome (or the
+ * `emptyConversation` label) above the transcript, and its starters below it.
  */
 export function MessageList() {
   const messageIds = useChatStore(selectMessageIds);
+  const nothingSaid = useChatStore(selectNothingSaid);
   const firstShown = useProgressiveMount(messageIds);
   const { labels, classNames } = useChatUi();
   const scrollerRef = useRef<HTMLDivElement>(null);
@@ -36,13 +40,15 @@ export function MessageList() {
         tabIndex={0}
         className={cn('cw:group/log cw:log', classNames.messageList)}
       >
-        {messageIds.length === 0 && <p className="cw:log-empty">{labels.emptyConversation}</p>}
+        {nothingSaid && <EmptyConversation />}
         {/* A list by role, not an ol: its items sit in pages (see PAGE_SIZE), and HTML allows
             nothing but li between an ol and its items. */}
         {/* biome-ignore lint/a11y/useSemanticElements: pages sit between the list and its items */}
         <div ref={contentRef} role="list" className="cw:flex cw:flex-col cw:gap-2">
           {pagesFrom(messageIds, firstShown)}
         </div>
+        {/* After the transcript, so they follow the server's greeting, beside the composer. */}
+        {nothingSaid && <Starters />}
       </div>
       {unread > 0 && (
         <button
@@ -54,6 +60,21 @@ export function MessageList() {
           {labels.newMessages(unread)}
         </button>
       )}
+    </div>
+  );
+}
+
+/**
+ * The host's `welcome` in place of the `emptyConversation` label, when given. A `div`, not a
+ * `p`: a welcome may hold paragraphs of its own. `null` or `false` shows neither.
+ */
+function EmptyConversation() {
+  const { labels, welcome } = useChatUi();
+  if (welcome === undefined) return <p className="cw:log-empty">{labels.emptyConversation}</p>;
+  if (welcome === null || welcome === false) return null;
+  return (
+    <div data-slot="welcome" className="cw:welcome">
+      {welcome}
     </div>
   );
 }

@@ -65,6 +65,11 @@ export interface ChatUi {
   feedback?: boolean;
   /** The composer, once mounted, for "Edit". */
   composer?: { current: ComposerControl | null };
+  /**
+   * Says `text` politely through the panel's one announcer (a copy's outcome), even when it
+   * is the same words as last time. Set by `LiveAnnouncer` once mounted.
+   */
+  announce?: { current: ((text: string) => void) | null };
 }
 
 /** The labels the markdown renderer reads. */

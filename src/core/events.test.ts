@@ -121,6 +121,18 @@ describe('the store tells what happened', () => {
     expect(store.getState().messageIds).toHaveLength(2);
   });
 
+  it('declines the rest of a stopped reply quietly even once the conversation is cleared', () => {
+    const { store, frame } = setup();
+    frame('stream-start', { messageId: 'm1' });
+    frame('stream-token', { messageId: 'm1', token: 'Half' });
+    store.actions.stopReplies();
+    store.actions.clearHistory();
+    frame('stream-token', { messageId: 'm1', token: ' more' });
+    frame('stream-end', { messageId: 'm1' });
+    expect(store.getState().messageIds).toEqual([]);
+    expect(store.getState().problems).toEqual([]);
+  });
+
   it('tells of a rating given, changed and taken back; a streaming reply cannot be rated', () => {
     const { store, frame, heard } = setup();
     frame('stream-start', { messageId: 'm1' });

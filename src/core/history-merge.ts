@@ -4,7 +4,7 @@
  * (`shareHistory`), and how a conversation is cleared or forgotten.
  */
 import { emptyHistory, QUEUED_MAX_AGE_MS, type StoredHistory } from './history.ts';
-import { isOpenReply } from './reply-streams.ts';
+import { declineClearedStops, isOpenReply } from './reply-streams.ts';
 import { type ChatMessage, type ChatState, initialChatState } from './state.ts';
 
 /** How to restore: the time now, and whether the writer is another widget still alive. */
@@ -177,6 +177,8 @@ export function clearConversation(state: ChatState, at: string): ChatState {
     banners: [],
     escalation: emptyHistory().escalation,
     clearedAt: at,
+    // The server may still be sending a reply the user stopped: still declined, quietly.
+    repliesOnConnection: declineClearedStops(state, messagesById),
   };
 }
 

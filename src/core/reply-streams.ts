@@ -125,6 +125,26 @@ export function stopReplies(state: ChatState, at: string): ChatState {
   return messagesById === state.messagesById ? state : { ...state, messagesById };
 }
 
+/**
+ * What a server id maps to once the stopped reply it named is cleared away: the rest of that
+ * reply is still declined quietly, as it was before the clear.
+ */
+const DECLINED = 'declined:';
+
+/** `replies` with every id whose stopped reply is not in `kept` marked declined. */
+export function declineClearedStops(
+  state: ChatState,
+  kept: Readonly<Record<string, unknown>>,
+): Record<string, string> {
+  const replies = { ...(state.repliesOnConnection ?? {}) };
+  for (const [messageId, id] of Object.entries(replies)) {
+    const message = state.messagesById[id];
+    if (message?.role === 'assistant' && message.status === 'stopped' && !(id in kept))
+      replies[messageId] = DECLINED + id;
+  }
+  return replies;
+}
+
 /** Keeps the user's rating of a finished reply (or takes it back, with `null`). */
 export function rateReply(state: ChatState, id: string, feedback: ReplyFeedback | null): ChatState {
   const message = state.messagesById[id];
@@ -193,6 +213,7 @@ function updateStream(
   update: (message: AssistantMessage) => AssistantMessage,
 ): ChatState {
   const id = replyIdFor(state, messageId);
+  if (id?.startsWith(DECLINED)) return state;
   if (id === null) {
     const problem = `${frameType} for unknown messageId ${quoted(messageId)}: the server must send stream-start first (on this connection).`;
     return noticeUnreadable(addProblem(state, 'unknown-message-id', problem, at), at);

@@ -91,8 +91,19 @@ export const selectLastIdOf =
     return null;
   };
 
-/** The last reply's id: the one "Ask again" is offered on. */
-export const selectLastReplyId = selectLastIdOf('assistant');
+/**
+ * The reply "Ask again" is offered on: the transcript's last reply, when no message of the
+ * user's follows it (then that message is the one waiting for an answer). Null otherwise.
+ */
+export function selectLastReplyId(state: ChatState): string | null {
+  for (let index = state.messageIds.length - 1; index >= 0; index--) {
+    const id = state.messageIds[index] ?? '';
+    const role = state.messagesById[id]?.role;
+    if (role === 'assistant') return id;
+    if (role === 'user') return null;
+  }
+  return null;
+}
 
 /** The user's last message's id: the one "Edit" is offered on. */
 export const selectLastUserMessageId = selectLastIdOf('user');

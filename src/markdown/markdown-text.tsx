@@ -1,5 +1,6 @@
 import { memo, type ReactNode, useRef } from 'react';
 import { sameItems } from '../core/same-items.ts';
+import { codeAboveEach } from './code-block.tsx';
 import { type MarkdownDocument, parseIncrementally, type Segment } from './incremental.ts';
 import type { MarkdownOptions } from './options.ts';
 import { BLOCK_FLOW, renderBlocks } from './render.tsx';
@@ -48,20 +49,22 @@ export function MarkdownDocumentView({
   // The open end goes in the last group, after the finished segments, and keeps its key
   // when it is finished: its blocks then stay in the DOM instead of being built again.
   const segments = open ? [...stable, open] : stable;
-  const groups: Segment[][] = [];
-  for (let start = 0; start < segments.length; start += GROUP_SIZE) {
-    groups.push(segments.slice(start, start + GROUP_SIZE));
-  }
+  // A code block cut into parts is copied whole from its last part, which the parts above
+  // hand their code to, across groups.
+  const codeAbove = codeAboveEach(segments);
+  const groups: number[] = [];
+  for (let start = 0; start < segments.length; start += GROUP_SIZE) groups.push(start);
   const lastGroup = groups.at(-1);
   return (
     <div data-slot="markdown" className={groups.length > 1 ? ISLANDS_CLASS : BLOCK_FLOW}>
-      {groups.map((group) => (
+      {groups.map((start) => (
         <SegmentGroup
-          key={group[0]?.key}
-          segments={group}
+          key={segments[start]?.key}
+          segments={segments.slice(start, start + GROUP_SIZE)}
+          codeAbove={codeAbove.slice(start, start + GROUP_SIZE)}
           options={options}
           // The caret follows the reply's last block.
-          tail={group === lastGroup ? tail : undefined}
+          tail={start === lastGroup ? tail : undefined}
         />
       ))}
     </div>
@@ -83,33 +86,37 @@ export const GROUP_SIZE = 16;
  */
 export const ISLANDS_CLASS = `${BLOCK_FLOW} cw:[&>*]:[contain:layout_style]`;
 
-const sameSegments = (
-  previous: { segments: readonly Segment[]; options: MarkdownOptions; tail: ReactNode },
-  next: { segments: readonly Segment[]; options: MarkdownOptions; tail: ReactNode },
-) =>
+interface SegmentGroupProps {
+  segments: readonly Segment[];
+  /** For each segment, the code of the parts above of a code block it continues. */
+  codeAbove: readonly (string | undefined)[];
+  options: MarkdownOptions;
+  tail: ReactNode;
+}
+
+const sameSegments = (previous: SegmentGroupProps, next: SegmentGroupProps) =>
   previous.options === next.options &&
   previous.tail === next.tail &&
-  sameItems(previous.segments, next.segments);
+  sameItems(previous.segments, next.segments) &&
+  sameItems(previous.codeAbove, next.codeAbove);
 
 const SegmentGroup = memo(function SegmentGroup({
   segments,
+  codeAbove,
   options,
   tail,
-}: {
-  segments: readonly Segment[];
-  options: MarkdownOptions;
-  tail: ReactNode;
-}) {
+}: SegmentGroupProps) {
   return (
     <div
       data-slot="markdown-group"
       data-continued={segments[0]?.continuesAbove || undefined}
       className={BLOCK_FLOW}
     >
-      {segments.map((segment) => (
+      {segments.map((segment, index) => (
         <SegmentView
           key={segment.key}
           segment={segment}
+          codeAbove={codeAbove[index]}
           options={options}
           tail={segment === segments.at(-1) ? tail : undefined}
         />
@@ -120,12 +127,15 @@ const SegmentGroup = memo(function SegmentGroup({
 
 const SegmentView = memo(function SegmentView({
   segment,
+  codeAbove,
   options,
   tail,
 }: {
   segment: Segment;
+  codeAbove: string | undefined;
   options: MarkdownOptions;
   tail: ReactNode;
 }) {
-  return renderBlocks(segment.tokens, options, tail, segment);
+  const { continuesAbove, continuesBelow } = segment;
+  return renderBlocks(segment.tokens, options, tail, { continuesAbove, continuesBelow, codeAbove });
 });

@@ -5,6 +5,7 @@
  */
 import type { MarkedToken, Token, Tokens } from 'marked';
 import { Fragment, type ReactNode } from 'react';
+import { CodeBlock } from './code-block.tsx';
 import { decodeEntities } from './entities.ts';
 import type { MarkdownOptions } from './options.ts';
 import { known, renderInline } from './render-inline.tsx';
@@ -21,6 +22,11 @@ export interface BlockEdges {
   continuesAbove?: boolean;
   /** The last block goes on in the next run. */
   continuesBelow?: boolean;
+  /**
+   * When the first block continues a code block, the code of its parts above: what its copy
+   * button copies before the block's own code (see `codeAboveEach` in code-block.tsx).
+   */
+  codeAbove?: string;
 }
 
 /**
@@ -34,7 +40,7 @@ export function renderBlocks(
   tokens: readonly Token[],
   options: MarkdownOptions,
   tail?: ReactNode,
-  { continuesAbove = false, continuesBelow = false }: BlockEdges = {},
+  { continuesAbove = false, continuesBelow = false, codeAbove }: BlockEdges = {},
   depth = 0,
 ): ReactNode[] {
   if (depth > MAX_DEPTH) return [tokens.map((token) => token.raw).join('')];
@@ -44,6 +50,7 @@ export function renderBlocks(
       tail: index === last ? tail : undefined,
       continued: continuesAbove && index === 0,
       continuesBelow: continuesBelow && index === last,
+      codeAbove: index === 0 ? codeAbove : undefined,
       depth,
     }),
   );
@@ -64,6 +71,8 @@ interface BlockPlacement {
   continued: boolean;
   /** This block goes on in the next run of blocks. */
   continuesBelow: boolean;
+  /** The code of the parts above, when this block continues a code block. */
+  codeAbove: string | undefined;
   /** How many quotes and lists this block is nested in. */
   depth: number;
 }
@@ -72,7 +81,7 @@ function renderBlock(
   token: MarkedToken,
   key: number,
   options: MarkdownOptions,
-  { tail, continued, continuesBelow, depth }: BlockPlacement,
+  { tail, continued, continuesBelow, codeAbove, depth }: BlockPlacement,
 ): ReactNode {
   switch (token.type) {
     case 'space':
@@ -92,9 +101,11 @@ function renderBlock(
         <CodeBlock
           key={key}
           token={token}
+          options={options}
           tail={tail}
           continued={continued}
           continuesBelow={continuesBelow}
+          codeAbove={codeAbove}
         />
       );
     case 'blockquote':
@@ -172,36 +183,6 @@ function Heading({
       {renderInline(token.tokens, options)}
       {tail}
     </Tag>
-  );
-}
-
-function CodeBlock({
-  token,
-  tail,
-  continued,
-  continuesBelow,
-}: {
-  token: Tokens.Code;
-  tail: ReactNode;
-  continued: boolean;
-  continuesBelow: boolean;
-}) {
-  const language = token.lang?.trim().split(/\s/)[0] || undefined;
-  return (
-    <pre
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: focusable so a keyboard can scroll it sideways
-      tabIndex={0}
-      data-slot="code-block"
-      data-language={language}
-      // The parts of a long block cut in two meet flush, as one block.
-      data-continued={continued || undefined}
-      data-continues-below={continuesBelow || undefined}
-      className="cw:md-code-block"
-    >
-      {/* Inherits the block's font: the browser's own `code` font would change the line height. */}
-      <code className="cw:[font:inherit]">{token.text}</code>
-      {tail}
-    </pre>
   );
 }
 
