@@ -107,7 +107,8 @@ export function shareHistory(state: ChatState, history: StoredHistory, now: stri
     if (!message) return false;
     return !clearedThere || isInFlight(message) || message.createdAt > (clearedAt ?? '');
   });
-  if (incoming.length === 0 && kept.length === state.messageIds.length && !clearedThere) {
+  const unchanged = incoming.length === 0 && kept.length === state.messageIds.length;
+  if (unchanged && !clearedThere && !hasNewerRating(state.messagesById, history.messages)) {
     return state;
   }
   const messagesById: Record<string, ChatMessage> = {};
@@ -119,10 +120,44 @@ export function shareHistory(state: ChatState, history: StoredHistory, now: stri
   return {
     ...state,
     messageIds: mergeByTime(kept, incoming, messagesById),
-    messagesById,
+    messagesById: withNewerRatings(messagesById, history.messages),
     awaitingReply: state.awaitingReply.filter((id) => id in messagesById),
     clearedAt,
   };
+}
+
+/**
+ * A rating given (or taken back) in the other tab reaches this one: the reply is the same, and
+ * the newer rating wins, so neither tab's next write loses the other's.
+ */
+const isNewerRating = (theirs: ChatMessage, mine: ChatMessage | undefined) =>
+  theirs.role === 'assistant' &&
+  mine?.role === 'assistant' &&
+  (theirs.feedbackAt ?? '') > (mine.feedbackAt ?? '');
+
+function hasNewerRating(
+  byId: Readonly<Record<string, ChatMessage>>,
+  theirs: readonly ChatMessage[],
+): boolean {
+  return theirs.some((message) => isNewerRating(message, byId[message.id]));
+}
+
+function withNewerRatings(
+  byId: Record<string, ChatMessage>,
+  theirs: readonly ChatMessage[],
+): Record<string, ChatMessage> {
+  for (const message of theirs) {
+    const mine = byId[message.id];
+    if (message.role !== 'assistant' || mine?.role !== 'assistant') continue;
+    if (isNewerRating(message, mine)) {
+      byId[message.id] = {
+        ...mine,
+        feedback: message.feedback ?? null,
+        feedbackAt: message.feedbackAt,
+      };
+    }
+  }
+  return byId;
 }
 
 const isSettledElsewhere = (message: ChatMessage) =>

@@ -262,6 +262,16 @@ describe('shareHistory (another tab)', () => {
     expect(ids(share(mine, history([user(1), quiet(2)])))).toEqual(['user:1']);
   });
 
+  it('takes a newer rating from there, and keeps its own newer one over an older write', () => {
+    const mine = stateWith([user(1), reply(2)]);
+    const ratedThere = { ...reply(2), feedback: 'up' as const, feedbackAt: at(30) };
+    const shared = share(mine, history([user(1), ratedThere]));
+    expect(shared.messagesById['assistant:m2']).toMatchObject({ feedback: 'up' });
+    // Their write from before they heard of this tab's later change does not undo it.
+    const ratedHere = stateWith([user(1), { ...reply(2), feedback: 'down', feedbackAt: at(40) }]);
+    expect(share(ratedHere, history([user(1), ratedThere]))).toBe(ratedHere);
+  });
+
   it('takes in what survived a clear there, once it finishes', () => {
     const mine = clearConversation(stateWith([user(1), reply(2)]), at(5));
     // Their reply was streaming through the clear, and has finished since.

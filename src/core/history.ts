@@ -192,6 +192,9 @@ function readAssistantMessage(
     updatedAt: readTimestamp(entry.updatedAt) ?? createdAt,
     // Only a reply the user rated carries a rating: the shape of the others stays as written.
     ...(entry.feedback === 'up' || entry.feedback === 'down' ? { feedback: entry.feedback } : {}),
+    ...(readTimestamp(entry.feedbackAt)
+      ? { feedbackAt: readTimestamp(entry.feedbackAt) ?? '' }
+      : {}),
   };
 }
 

@@ -84,7 +84,7 @@ export type ChatEvent =
   /** The user stopped the replies still open: kept as they are, the rest declined. */
   | { type: 'replies-stopped'; at: string }
   /** The user rated a finished reply, or took the rating back (`null`). */
-  | { type: 'reply-rated'; id: string; feedback: ReplyFeedback | null }
+  | { type: 'reply-rated'; id: string; feedback: ReplyFeedback | null; at: string }
   | { type: 'escalation-requested'; reason: string; at: string }
   | { type: 'banner-raised'; kind: BannerKind; text: string; at: string }
   | { type: 'banner-dismissed'; id: string }
@@ -133,7 +133,7 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
     case 'replies-stopped':
       return stopReplies(state, event.at);
     case 'reply-rated':
-      return rateReply(state, event.id, event.feedback);
+      return rateReply(state, event.id, event.feedback, event.at);
     case 'escalation-requested':
       if (state.escalation.status === 'requested') return state;
       return { ...state, escalation: { status: 'requested', reason: event.reason } };

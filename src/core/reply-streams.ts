@@ -146,11 +146,16 @@ export function declineClearedStops(
 }
 
 /** Keeps the user's rating of a finished reply (or takes it back, with `null`). */
-export function rateReply(state: ChatState, id: string, feedback: ReplyFeedback | null): ChatState {
+export function rateReply(
+  state: ChatState,
+  id: string,
+  feedback: ReplyFeedback | null,
+  at: string,
+): ChatState {
   const message = state.messagesById[id];
   if (message?.role !== 'assistant' || isOpenReply(message)) return state;
   if ((message.feedback ?? null) === feedback) return state;
-  return replaceMessage(state, { ...message, feedback });
+  return replaceMessage(state, { ...message, feedback, feedbackAt: at });
 }
 
 /** Replies still open: streaming, or only gone quiet (they may yet resume or end). */

@@ -65,6 +65,8 @@ export interface AssistantMessage {
   updatedAt: string;
   /** The user's rating of the reply, when they gave one (`onFeedback`); kept in history. */
   feedback?: ReplyFeedback | null;
+  /** ISO-8601 time the rating was last given or taken back: the newest wins across tabs. */
+  feedbackAt?: string;
 }
 
 /**

@@ -361,7 +361,7 @@ export function createChatStore(options: ChatStoreOptions = {}): ChatStore {
     },
 
     rateReply(id, feedback) {
-      dispatch({ type: 'reply-rated', id, feedback });
+      dispatch({ type: 'reply-rated', id, feedback, at: timestamp() });
       const message = store.getState().messagesById[id];
       return (
         message?.role === 'assistant' &&
