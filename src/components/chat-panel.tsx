@@ -190,21 +190,17 @@ const MAX_STARTERS = 4;
  */
 function checkStarters(starters: readonly unknown[] | undefined): readonly string[] {
   if (starters === undefined) return NO_STARTERS;
-  if (!Array.isArray(starters)) {
-    warnOnce('chatwire: `starters` must be an array of strings; none are shown.');
-    return NO_STARTERS;
-  }
-  const texts = starters.flatMap((starter) =>
+  const given = Array.isArray(starters) ? starters : [];
+  const texts = given.flatMap((starter) =>
     typeof starter === 'string' && starter.trim() !== '' ? [starter.trim()] : [],
   );
-  const unique = [...new Set(texts)];
-  if (unique.length !== starters.length || unique.length > MAX_STARTERS) {
+  const unique = [...new Set(texts)].slice(0, MAX_STARTERS);
+  if (unique.length !== given.length || given !== starters) {
     warnOnce(
-      `chatwire: \`starters\` takes up to ${MAX_STARTERS} different non-empty strings; ` +
-        `${starters.length} were given and ${Math.min(unique.length, MAX_STARTERS)} are shown.`,
+      `chatwire: \`starters\` takes up to ${MAX_STARTERS} different non-empty strings; ${unique.length} shown.`,
     );
   }
-  return unique.slice(0, MAX_STARTERS);
+  return unique;
 }
 
 const NO_STARTERS: readonly string[] = [];

@@ -10,7 +10,7 @@ import {
   selectLastReplyId,
   selectLastUserMessageId,
 } from '../core/selectors.ts';
-import type { AssistantMessage, ReplyFeedback, UserMessage } from '../core/state.ts';
+import type { AssistantMessage, UserMessage } from '../core/state.ts';
 import { withoutDirectionControls } from '../markdown/bidi.ts';
 import { useChatActions, useChatStore } from '../react/context.tsx';
 import { cn } from './class-names.ts';
@@ -69,32 +69,23 @@ function FeedbackButtons({ message }: { message: AssistantMessage }) {
   const { labels } = useChatUi();
   const { rateReply } = useChatActions();
   const current = message.feedback ?? null;
-  const toggle = (rating: ReplyFeedback) =>
-    rateReply(message.id, current === rating ? null : rating);
-  return (
-    <>
-      <button
-        type="button"
-        data-slot="feedback-up"
-        aria-pressed={current === 'up'}
-        aria-label={labels.goodReply}
-        onClick={() => toggle('up')}
-        className="cw:message-action"
-      >
-        <span aria-hidden="true">👍</span>
-      </button>
-      <button
-        type="button"
-        data-slot="feedback-down"
-        aria-pressed={current === 'down'}
-        aria-label={labels.badReply}
-        onClick={() => toggle('down')}
-        className="cw:message-action"
-      >
-        <span aria-hidden="true">👎</span>
-      </button>
-    </>
-  );
+  const choices = [
+    ['up', labels.goodReply, '👍'],
+    ['down', labels.badReply, '👎'],
+  ] as const;
+  return choices.map(([rating, name, icon]) => (
+    <button
+      key={rating}
+      type="button"
+      data-slot={`feedback-${rating}`}
+      aria-pressed={current === rating}
+      aria-label={name}
+      onClick={() => rateReply(message.id, current === rating ? null : rating)}
+      className="cw:message-action"
+    >
+      <span aria-hidden="true">{icon}</span>
+    </button>
+  ));
 }
 
 /** "Edit" under the user's last message: puts its text back in the composer. */

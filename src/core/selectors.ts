@@ -80,17 +80,6 @@ export function selectIsReplying(state: ChatState): boolean {
   return false;
 }
 
-/** The id of the transcript's last message of `role`, or null. Looks from the end. */
-export const selectLastIdOf =
-  (role: ChatMessage['role']) =>
-  (state: ChatState): string | null => {
-    for (let index = state.messageIds.length - 1; index >= 0; index--) {
-      const id = state.messageIds[index] ?? '';
-      if (state.messagesById[id]?.role === role) return id;
-    }
-    return null;
-  };
-
 /**
  * The reply "Ask again" is offered on: the transcript's last reply, when no message of the
  * user's follows it (then that message is the one waiting for an answer). Null otherwise.
@@ -106,4 +95,5 @@ export function selectLastReplyId(state: ChatState): string | null {
 }
 
 /** The user's last message's id: the one "Edit" is offered on. */
-export const selectLastUserMessageId = selectLastIdOf('user');
+export const selectLastUserMessageId = (state: ChatState): string | null =>
+  state.messageIds.findLast((id) => state.messagesById[id]?.role === 'user') ?? null;
