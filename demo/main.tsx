@@ -7,6 +7,9 @@ import 'chatwire/styles.css';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
+/** Suggestions for a first message; the last shows a highlighted code block. */
+const STARTERS = ['What can you do?', 'Show me some code', 'Write a short list'];
+
 type TokenChoice = 'valid' | 'expired' | 'none';
 
 interface DevToken {
@@ -80,6 +83,9 @@ function Playground() {
             url={devToken.url}
             labels={{ title: 'chatwire demo' }}
             onProblem={(problem) => setProblems((list) => [...list, problem.message])}
+            starters={STARTERS}
+            highlightCode
+            onFeedback={(reply, feedback) => console.info('feedback', feedback, reply.id)}
           />
         )}
       </div>
