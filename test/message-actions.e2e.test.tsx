@@ -153,8 +153,10 @@ describe('Copy reply', () => {
       const source = await lastStreamed(server);
       await expect.poll(() => navigator.clipboard.readText()).toBe(source);
       const execCommand = vi.spyOn(document, 'execCommand').mockReturnValue(false);
-      await sleep(2_100);
-      await screen.getByRole('button', { name: 'Copy reply' }).click();
+      const copyButton = screen.getByRole('button', { name: 'Copy reply' });
+      // Once it reads as itself again, the next copy's outcome is told afresh.
+      await expect.element(copyButton, { timeout: 5_000 }).toHaveAttribute('data-state', 'idle');
+      await copyButton.click();
       await expect.poll(() => announced(screen)).toBe('Could not copy');
       execCommand.mockRestore();
     } finally {
