@@ -13,6 +13,9 @@
  * - CHATWIRE_MAX_FRAMES_PER_MINUTE: frames of any kind per connection per minute, closed with 1008
  *   beyond it (default 600, 0 = off);
  * - CHATWIRE_MAX_CONNECTIONS_PER_USER: open connections per JWT `sub` (default 5, 0 = off).
+ * - CHATWIRE_REDIS_URL: `redis://` URL shared by every instance behind one load balancer; the
+ *   connection cap and the chat limit (then per user) are counted there, so a user gets them
+ *   once, not once per instance. Unreachable Redis: counted per instance, logged once.
  * Frames are not kept in memory here (recordFrames off), unlike in tests.
  * Replies come from the demo responder unless an upstream is set:
  * - CHATWIRE_UPSTREAM_URL: an HTTP endpoint that streams answers (plain text, NDJSON or SSE),
@@ -68,6 +71,20 @@ function hardeningFromEnvOrExit(): HardeningEnvSettings {
       `WARNING: ${HARDENING_ENV.allowedOrigins} is not set: WebSocket connections from any origin are accepted (set it in production).`,
     );
   return result.settings;
+}
+
+/** CHATWIRE_REDIS_URL, checked: a typo must not quietly mean "limits per instance". */
+function redisUrlFromEnvOrExit(): string | undefined {
+  const raw = process.env.CHATWIRE_REDIS_URL?.trim();
+  if (!raw) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : null;
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+    console.error(
+      'CHATWIRE_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+    );
+    process.exit(2);
+  }
+  return raw;
 }
 
 /** The upstream the environment names, or undefined for the demo responder. */
@@ -135,6 +152,7 @@ async function main(): Promise<void> {
   // The server's log lines carry ids, subjects and frame types only: never tokens or URLs.
   const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
   const upstream = upstreamFromEnv();
+  const redisUrl = redisUrlFromEnvOrExit();
   const server = await startServer({
     port,
     host,
@@ -142,12 +160,16 @@ async function main(): Promise<void> {
     messageIds: messageIdsFromEnvOrExit(),
     jwtSecret: secret,
     ...hardening,
+    ...(redisUrl && { redisUrl }),
     // A long-running server must not keep every frame (and so every conversation) in memory.
     recordFrames: false,
     log,
     ...(upstream && { responder: upstream.responder }),
   });
   console.log(`Replies from: ${upstream?.description ?? 'the demo responder'}`);
+  console.log(
+    `Connection cap and chat limit: ${redisUrl ? 'shared through Redis' : 'counted by this instance'}`,
+  );
   console.log(`chatwire reference server ready at ${server.url}?token=<JWT>`);
   console.log('Get a development token with: npm run -s token -- --sub alice');
 

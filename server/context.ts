@@ -8,8 +8,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { type ExpectedClaims, resolveJwtSecret } from './auth.ts';
 import type { MessageIdScheme, ReceivedFrame, SentFrame, StartServerOptions } from './index.ts';
+import type { ChatLimiter, LimitSettings, LimitStore } from './limit-store.ts';
 import {
-  ConnectionCounter,
   DEFAULT_MAX_CONNECTIONS_PER_USER,
   DEFAULT_MAX_FRAMES_PER_MINUTE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -34,7 +34,11 @@ export interface Connection extends Peer {
   /** Whose connection it is, for the per-user cap. */
   readonly userKey: string;
   /** Undefined when the rate limit is off. */
-  readonly rateLimiter: RateLimiter | undefined;
+  readonly chatLimiter: ChatLimiter | undefined;
+  /** Settles when the frames waiting to be answered (behind a chat's rate-limit check) are. */
+  answering: Promise<void>;
+  /** How many answers are still waiting; 0 means the next frame is answered at once. */
+  waiting: number;
   /** Counts every frame; undefined when `maxFramesPerMinute` is 0. */
   readonly frameLimiter: RateLimiter | undefined;
   /** One controller per in-flight reply, aborted when the socket closes. */
@@ -63,6 +67,7 @@ export interface Settings {
   allowedOrigins: ReadonlySet<string> | undefined;
   rateLimitPerMinute: number;
   maxFramesPerMinute: number;
+  maxConnectionsPerUser: number;
   sendBufferHighWaterBytes: number;
   sendBufferLimitBytes: number;
   sendStallTimeoutMs: number;
@@ -78,7 +83,8 @@ export interface Context {
   readonly received: ReceivedFrame[];
   readonly sent: SentFrame[];
   readonly connections: Map<number, Connection>;
-  readonly userConnections: ConnectionCounter;
+  /** The per-user connection cap and the chat limit: in memory, or shared through Redis. */
+  readonly limits: LimitStore;
   /** Upgrade sockets whose token is still being checked; close() must destroy them too. */
   readonly pending: Set<Duplex>;
   attempts: number;
@@ -97,26 +103,39 @@ export const now = (): string => new Date().toISOString();
 /** The server log when `startServer` is given none. */
 const silentLog = (): void => undefined;
 
-/** A fresh context for one server; throws, like {@link createSettings}, on an invalid option. */
-export function createContext(options: StartServerOptions): Context {
+/** A fresh context for one server, counting its limits in `limits`. */
+export function createContext(
+  options: StartServerOptions,
+  settings: Settings,
+  limits: LimitStore,
+): Context {
   return {
-    settings: createSettings(options),
-    log: options.log ?? silentLog,
+    settings,
+    log: serverLog(options),
     faults: { silent: false, refuseNew: false, closeAfterAccept: false, dropAfterTokens: null },
     received: [],
     sent: [],
     connections: new Map(),
-    userConnections: new ConnectionCounter(
-      count(options, 'maxConnectionsPerUser', DEFAULT_MAX_CONNECTIONS_PER_USER),
-    ),
+    limits,
     pending: new Set(),
     attempts: 0,
     closing: false,
   };
 }
 
+/** The server's log: the one given, or silence. */
+export function serverLog(options: StartServerOptions): (line: string) => void {
+  return options.log ?? silentLog;
+}
+
+/** The settings a {@link LimitStore} needs. */
+export function limitSettings(settings: Settings): LimitSettings {
+  const { maxConnectionsPerUser, rateLimitPerMinute, clock } = settings;
+  return { maxConnectionsPerUser, rateLimitPerMinute, clock };
+}
+
 /** Fills in defaults; throws on a limit that is not a whole number or an origin that is not one. */
-function createSettings(options: StartServerOptions): Settings {
+export function createSettings(options: StartServerOptions): Settings {
   return {
     jwtSecret: options.jwtSecret ?? resolveJwtSecret(process.env).secret,
     expectedClaims: { audience: options.jwtAudience, issuer: options.jwtIssuer },
@@ -128,6 +147,11 @@ function createSettings(options: StartServerOptions): Settings {
     allowedOrigins: options.allowedOrigins && normalizeOrigins(options.allowedOrigins),
     rateLimitPerMinute: count(options, 'rateLimitPerMinute', DEFAULT_RATE_LIMIT_PER_MINUTE),
     maxFramesPerMinute: count(options, 'maxFramesPerMinute', DEFAULT_MAX_FRAMES_PER_MINUTE),
+    maxConnectionsPerUser: count(
+      options,
+      'maxConnectionsPerUser',
+      DEFAULT_MAX_CONNECTIONS_PER_USER,
+    ),
     sendBufferHighWaterBytes: count(
       options,
       'sendBufferHighWaterBytes',

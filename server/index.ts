@@ -14,8 +14,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ServerFrame } from '../src/core/protocol.ts';
-import { abortReplies, type Context, createContext } from './context.ts';
+import {
+  abortReplies,
+  type Context,
+  createContext,
+  createSettings,
+  limitSettings,
+  serverLog,
+} from './context.ts';
 import { createFaults } from './faults.ts';
+import { createLocalLimits, type LimitStore } from './limit-store.ts';
+import { createRedisLimits } from './redis-limits.ts';
 import type { Responder } from './responder.ts';
 import { onUpgrade } from './upgrade.ts';
 
@@ -57,6 +66,17 @@ export interface StartServerOptions {
    * turns it off. Default 600.
    */
   maxFramesPerMinute?: number;
+  /**
+   * A `redis://` (or `rediss://`) URL: the per-user connection cap and the chat rate limit are
+   * then shared by every server pointed at the same Redis, so behind a load balancer a user
+   * gets them once, not once per instance. The chat limit then counts per user (all of their
+   * connections, on any instance) in a fixed one-minute window. While Redis is unreachable
+   * both fall back to this instance's own counts, logged once, and the server keeps serving.
+   * Default: unset, both counted in this server's memory.
+   */
+  redisUrl?: string;
+  /** Put before every Redis key, so deployments can share one Redis. Default 'chatwire:'. */
+  redisKeyPrefix?: string;
   /** Replies pause while a socket has more than this many bytes queued unsent (a client not reading). Default 64 KiB. */
   sendBufferHighWaterBytes?: number;
   /** A socket with more than this many bytes queued unsent is terminated (1006). Default 1 MiB. */
@@ -170,14 +190,21 @@ const DEFAULT_HOST = '127.0.0.1';
 
 /** Starts a reference server and resolves once it is listening. */
 export async function startServer(options: StartServerOptions = {}): Promise<ReferenceServer> {
-  const ctx = createContext(options);
+  const settings = createSettings(options);
+  const limits = await createLimits(options, limitSettings(settings));
+  const ctx = createContext(options, settings, limits);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
   const http = createServer(answerPlainHttp);
   // Upgrades are handled by hand so the token can be checked (asynchronously) and 503s injected first.
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     onUpgrade(ctx, wss, req, socket, head),
   );
-  await listen(http, options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
+  try {
+    await listen(http, options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
+  } catch (error) {
+    await limits.close();
+    throw error;
+  }
   http.on('error', (error) => ctx.log(`server error: ${error.message}`));
   const port = boundPort(http);
   const url = wsUrl(options.host ?? DEFAULT_HOST, port);
@@ -201,6 +228,23 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ref
       return closed;
     },
   };
+}
+
+/** Where the connection cap and chat limit are counted: Redis when `redisUrl` is set, else memory. */
+function createLimits(
+  options: StartServerOptions,
+  settings: Parameters<typeof createLocalLimits>[0],
+): Promise<LimitStore> {
+  if (options.redisUrl === undefined) return Promise.resolve(createLocalLimits(settings));
+  const url = URL.canParse(options.redisUrl) ? new URL(options.redisUrl) : null;
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:'))
+    throw new RangeError('startServer: redisUrl must be a redis:// or rediss:// URL');
+  return createRedisLimits({
+    ...settings,
+    url: options.redisUrl,
+    keyPrefix: options.redisKeyPrefix,
+    log: serverLog(options),
+  });
 }
 
 function bufferedBytes(ctx: Context): number {
@@ -250,5 +294,6 @@ async function shutdown(ctx: Context, wss: WebSocketServer, http: Server): Promi
   await new Promise<void>((resolve, reject) =>
     http.close((error) => (error ? reject(error) : resolve())),
   );
+  await ctx.limits.close();
   ctx.log('server closed');
 }

@@ -173,6 +173,11 @@ export class ConnectionCounter {
     return true;
   }
 
+  /** Counts one more connection for `key` whatever the cap: one a shared store admitted. */
+  add(key: string): void {
+    this.open.set(key, (this.open.get(key) ?? 0) + 1);
+  }
+
   remove(key: string): void {
     const count = (this.open.get(key) ?? 0) - 1;
     // Deleting at zero keeps the map the size of the users connected now, not of all ever seen.

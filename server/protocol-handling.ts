@@ -41,15 +41,70 @@ export function onMessage(
       binary: isBinary,
     });
   if (ctx.faults.silent) return;
+  inOrder(ctx, connection, () => handle(ctx, connection, result));
+}
+
+/**
+ * Runs `step` now when nothing on the connection is waiting, else after what is. Only a chat
+ * waits (for its rate-limit answer: a Redis round trip when limits are shared); whatever came
+ * after it waits behind it, so the answers go out in the order the frames came.
+ */
+function inOrder(
+  ctx: Context,
+  connection: Connection,
+  step: () => Promise<void> | undefined,
+): void {
+  if (connection.waiting === 0) {
+    const pending = step();
+    if (pending) track(ctx, connection, pending);
+    return;
+  }
+  track(
+    ctx,
+    connection,
+    connection.answering.then(() => step()),
+  );
+}
+
+function track(ctx: Context, connection: Connection, pending: Promise<void>): void {
+  connection.waiting += 1;
+  connection.answering = pending
+    .catch((error: unknown) => {
+      // Logged and left behind, so one failure never stops the frames after it being answered.
+      ctx.log(`#${connection.id} frame not answered: ${messageOf(error)}`);
+    })
+    .finally(() => {
+      connection.waiting -= 1;
+    });
+}
+
+/** Answers one parsed frame; a chat's answer waits for the rate limit, so it returns a promise. */
+function handle(
+  ctx: Context,
+  connection: Connection,
+  result: ParseResult,
+): Promise<void> | undefined {
   if (!result.ok) {
     ctx.log(`#${connection.id} <- rejected frame: ${result.logged}`);
     sendError(ctx, connection, result.error);
-    return;
+    return undefined;
   }
-  // A dropped chat is not logged either, so a client over its limit cannot flood the log.
-  if (result.frame.type === 'chat' && !chatAllowed(ctx, connection)) return;
-  ctx.log(`#${connection.id} <- ${result.frame.type}`);
-  answer(ctx, connection, result.frame);
+  const { frame } = result;
+  if (frame.type !== 'chat') {
+    ctx.log(`#${connection.id} <- ${frame.type}`);
+    answer(ctx, connection, frame);
+    return undefined;
+  }
+  return chatAllowed(ctx, connection).then((allowed) => {
+    // A dropped chat is not logged either, so a client over its limit cannot flood the log.
+    if (!allowed || connection.socket.readyState !== WebSocket.OPEN) return;
+    ctx.log(`#${connection.id} <- chat`);
+    answer(ctx, connection, frame);
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -86,8 +141,8 @@ function answer(ctx: Context, connection: Connection, frame: ClientFrame): void 
 }
 
 /** Applies the rate limit: only the first refused chat is answered (with an error frame). */
-function chatAllowed(ctx: Context, connection: Connection): boolean {
-  const decision = connection.rateLimiter?.take() ?? { allowed: true };
+async function chatAllowed(ctx: Context, connection: Connection): Promise<boolean> {
+  const decision = (await connection.chatLimiter?.take()) ?? { allowed: true };
   if (decision.allowed) return true;
   if (decision.firstRefusal) {
     const seconds = Math.ceil(decision.retryAfterMs / 1000);

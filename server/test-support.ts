@@ -119,7 +119,7 @@ export class TestClient {
 
 /** A socket to `server`, with `?token=` when a token is given; `options` can set e.g. `origin`. */
 export function socketFor(
-  server: ReferenceServer,
+  server: Pick<ReferenceServer, 'url'>,
   token?: string,
   options?: ClientOptions,
 ): WebSocket {
@@ -130,7 +130,7 @@ export function socketFor(
 }
 
 export async function connect(
-  server: ReferenceServer,
+  server: Pick<ReferenceServer, 'url'>,
   token?: string,
   options?: ClientOptions,
 ): Promise<TestClient> {
@@ -149,7 +149,7 @@ export async function connect(
 
 /** Connects and consumes the `connection` frame. */
 export async function connectReady(
-  server: ReferenceServer,
+  server: Pick<ReferenceServer, 'url'>,
   token: string,
   options?: ClientOptions,
 ): Promise<TestClient> {

@@ -7,7 +7,7 @@
  */
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocketServer } from 'ws';
+import { WebSocket, type WebSocketServer } from 'ws';
 import { verifyToken } from './auth.ts';
 import {
   abortReplies,
@@ -135,14 +135,32 @@ function onSocket(ctx: Context, peer: Peer, auth: Admission): void {
     rejectPeer(ctx, peer, auth.reason);
     return;
   }
-  // Checked and counted in one synchronous step, so simultaneous upgrades cannot overshoot the cap.
-  if (!ctx.userConnections.tryAdd(auth.userKey)) {
-    refuseExcessConnection(ctx, peer);
-    return;
-  }
-  const connection = openConnection(ctx, peer, auth.subject, auth.userKey);
+  // Nothing is read while the cap is checked (a Redis round trip when it is shared), so no
+  // frame arrives before the connection's handlers do.
+  peer.socket.pause();
+  void ctx.limits.admitConnection(auth.userKey, peer.id).then((admitted) => {
+    if (!admitted) {
+      // Reading again, or the client's answer to the close is never seen and the close hangs.
+      peer.socket.resume();
+      refuseExcessConnection(ctx, peer);
+      return;
+    }
+    if (peer.socket.readyState !== WebSocket.OPEN || ctx.closing) {
+      // Gone while it waited: give the slot back rather than hold it for a socket that is no more.
+      ctx.limits.releaseConnection(auth.userKey, peer.id);
+      peer.socket.terminate();
+      return;
+    }
+    welcome(ctx, peer, auth.subject, auth.userKey);
+    peer.socket.resume();
+  });
+}
+
+/** Opens the admitted connection and sends the `connection` frame. */
+function welcome(ctx: Context, peer: Peer, subject: string | undefined, userKey: string): void {
+  const connection = openConnection(ctx, peer, subject, userKey);
   ctx.log(
-    `#${peer.id} connected (subject ${auth.subject === undefined ? 'none' : JSON.stringify(auth.subject)})`,
+    `#${peer.id} connected (subject ${subject === undefined ? 'none' : JSON.stringify(subject)})`,
   );
   send(ctx, connection, {
     type: 'connection',
@@ -163,8 +181,10 @@ function openConnection(
     ...peer,
     subject,
     userKey,
-    rateLimiter: newRateLimiter(ctx.settings.rateLimitPerMinute, ctx),
-    frameLimiter: newRateLimiter(ctx.settings.maxFramesPerMinute, ctx),
+    chatLimiter: ctx.limits.chatLimiter(userKey),
+    frameLimiter: frameLimiter(ctx),
+    answering: Promise.resolve(),
+    waiting: 0,
     replies: new Set(),
     repliesStarted: 0,
   };
@@ -172,7 +192,7 @@ function openConnection(
   peer.socket.on('message', (data, isBinary) => onMessage(ctx, connection, data, isBinary));
   peer.socket.on('close', (code) => {
     ctx.connections.delete(peer.id);
-    ctx.userConnections.remove(connection.userKey);
+    ctx.limits.releaseConnection(connection.userKey, peer.id);
     abortReplies(connection);
     ctx.log(`#${peer.id} closed (${code})`);
   });
@@ -195,6 +215,8 @@ function refuseExcessConnection(ctx: Context, peer: Peer): void {
   peer.socket.close(CLOSE_TRY_AGAIN_LATER, 'too many connections');
 }
 
-function newRateLimiter(limit: number, ctx: Context): RateLimiter | undefined {
+/** The flood guard stays with the socket, in memory, whether or not the chat limit is shared. */
+function frameLimiter(ctx: Context): RateLimiter | undefined {
+  const limit = ctx.settings.maxFramesPerMinute;
   return limit > 0 ? createRateLimiter(limit, RATE_WINDOW_MS, ctx.settings.clock) : undefined;
 }

@@ -1,0 +1,248 @@
+/**
+ * Two reference servers behind one (imagined) load balancer, as `npm run server` starts them,
+ * sharing a real `redis-server` through CHATWIRE_REDIS_URL: the per-user connection cap and
+ * the chat rate limit hold across both, and Redis going away leaves both serving with limits
+ * per instance, logged once. A control pair without Redis shows what sharing fixes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS_REQUIRED, findRedisServer, missingBackendMessage } from '../scripts/backends.ts';
+import { mintToken } from './auth.ts';
+import { type Child, freePort, startInstance, startRedis } from './process-support.ts';
+import { connect, connectReady, isStreamEnd, type TestClient, timestamp } from './test-support.ts';
+
+const SECRET = 'chatwire-multi-instance-tests-only-secret';
+const CAP = 2;
+const CHATS_PER_MINUTE = 3;
+const LIMITS = {
+  CHATWIRE_JWT_SECRET: SECRET,
+  CHATWIRE_MAX_CONNECTIONS_PER_USER: String(CAP),
+  CHATWIRE_RATE_LIMIT_PER_MINUTE: String(CHATS_PER_MINUTE),
+  CHATWIRE_TOKEN_DELAY_MS: '1',
+};
+const UNREACHABLE = /Redis unreachable/;
+const REACHABLE_AGAIN = /Redis reachable again/;
+
+const redisExecutable = findRedisServer();
+const skip = redisExecutable === null && !BACKENDS_REQUIRED;
+const MISSING = missingBackendMessage('redis-server', 'apt-get install redis-server');
+if (skip) console.warn(MISSING);
+
+const chat = (content: string) => ({ type: 'chat', content, timestamp: timestamp() });
+const tokenFor = (subject: string) => mintToken({ subject, secret: SECRET });
+const at = (port: number) => ({ url: `ws://127.0.0.1:${port}` });
+
+/** Children to kill when the file is done, whatever happened. */
+const children: Child[] = [];
+afterAll(async () => {
+  await Promise.all(children.map((child) => child.kill()));
+});
+
+async function instance(name: string, env: Record<string, string>): Promise<{ port: number }> {
+  const port = await freePort();
+  children.push(await startInstance(name, port, { ...LIMITS, ...env }));
+  return { port };
+}
+
+/** Connects, expecting the cap to refuse: 1013 and not a single frame. */
+async function expectRefused(port: number, token: string): Promise<void> {
+  const client = await connect(at(port), token);
+  expect(await client.waitClosed()).toEqual({ code: 1013, reason: 'too many connections' });
+  expect(client.queue).toEqual([]);
+}
+
+/** Sends one chat and reads the answer: the whole reply, or the frame that refused it. */
+async function ask(client: TestClient, content: string): Promise<'replied' | 'refused'> {
+  client.send(chat(content));
+  const first = await client.next();
+  if (first.type === 'error') {
+    expect(first.message).toMatch(/^Rate limit reached: at most 3 chat messages a minute\./);
+    return 'refused';
+  }
+  expect(first.type).toBe('stream-start');
+  await client.until(isStreamEnd);
+  return 'replied';
+}
+
+describe.skipIf(skip)('two reference servers sharing limits through Redis', () => {
+  let redis: Child;
+  let redisPort: number;
+  let a: { port: number };
+  let b: { port: number };
+  let instanceA: Child;
+  let instanceB: Child;
+  const open: TestClient[] = [];
+
+  beforeAll(async () => {
+    if (redisExecutable === null) throw new Error(MISSING);
+    redisPort = await freePort();
+    redis = await startRedis(redisExecutable, redisPort);
+    children.push(redis);
+    const env = { CHATWIRE_REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+    [a, b] = await Promise.all([instance('instance A', env), instance('instance B', env)]);
+    [instanceA, instanceB] = children.slice(-2) as [Child, Child];
+    await Promise.all([
+      instanceA.waitForLine(/limits shared through Redis/),
+      instanceB.waitForLine(/limits shared through Redis/),
+    ]);
+  }, 60_000);
+
+  afterAll(() => {
+    for (const client of open) client.close();
+  });
+
+  async function ready(port: number, token: string): Promise<TestClient> {
+    const client = await connectReady(at(port), token);
+    open.push(client);
+    return client;
+  }
+
+  it('holds the per-user connection cap across both instances, and frees a slot on close', async () => {
+    const ann = await tokenFor('ann');
+    const onA = await ready(a.port, ann);
+    await ready(b.port, ann);
+    // Two open, one on each: a third is refused wherever it lands.
+    await expectRefused(a.port, ann);
+    await expectRefused(b.port, ann);
+    // Another user is not affected.
+    await ready(b.port, await tokenFor('ben'));
+    // A closes one; B admits the next once A has given the slot back.
+    onA.close();
+    await onA.waitClosed();
+    let admitted: TestClient | undefined;
+    for (let attempt = 0; attempt < 20 && !admitted; attempt++) {
+      const client = await connect(at(b.port), ann);
+      const first = await Promise.race([client.next().catch(() => null), client.closed]);
+      if (first && 'type' in first && first.type === 'connection') admitted = client;
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(admitted).toBeDefined();
+    if (admitted) open.push(admitted);
+  });
+
+  it('holds the chat rate limit across both instances: per user, wherever the chats arrive', async () => {
+    const cara = await tokenFor('cara');
+    const onA = await ready(a.port, cara);
+    const onB = await ready(b.port, cara);
+    expect(await ask(onA, 'one')).toBe('replied');
+    expect(await ask(onB, 'two')).toBe('replied');
+    expect(await ask(onA, 'three')).toBe('replied');
+    // The user's fourth chat of the minute, on either instance, is refused.
+    expect(await ask(onB, 'four')).toBe('refused');
+    expect(await ask(onA, 'five')).toBe('refused');
+  });
+
+  it('keeps both serving when Redis goes away (limits per instance, logged once) and shares again when it is back', async () => {
+    const dora = await tokenFor('dora');
+    const doraOnA = await ready(a.port, dora);
+    const doraOnB = await ready(b.port, dora);
+    const killedAt = Date.now();
+    await redis.kill();
+    await Promise.all([
+      instanceA.waitForLine(UNREACHABLE, 5_000),
+      instanceB.waitForLine(UNREACHABLE, 5_000),
+    ]);
+    console.info(
+      `[figure] Redis killed: both instances on local limits within ${Date.now() - killedAt} ms`,
+    );
+
+    // Still serving: open connections chat, new users connect.
+    expect(await ask(doraOnA, 'still there?')).toBe('replied');
+    expect(await ask(doraOnB, 'and here?')).toBe('replied');
+    await ready(b.port, await tokenFor('ed'));
+    // The cap now counts per instance: A has one of dora's, so it takes one more, then refuses.
+    await ready(a.port, dora);
+    await expectRefused(a.port, dora);
+
+    // Reconnect attempts go on every ~2 s; the outage is still logged once per instance.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(instanceA.count(UNREACHABLE)).toBe(1);
+    expect(instanceB.count(UNREACHABLE)).toBe(1);
+    expect(instanceA.process.exitCode).toBeNull();
+    expect(instanceB.process.exitCode).toBeNull();
+    // Nothing unhandled: ioredis prints its own warning for an error event nobody listens to.
+    for (const child of [instanceA, instanceB])
+      expect(child.lines.filter((line) => /ioredis|Unhandled|Error:/.test(line))).toEqual([]);
+
+    // Back, empty: each instance writes its open connections' leases again at once.
+    const restartedAt = Date.now();
+    redis = await startRedis(redisExecutable as string, redisPort);
+    children.push(redis);
+    await Promise.all([
+      instanceA.waitForLine(REACHABLE_AGAIN, 10_000),
+      instanceB.waitForLine(REACHABLE_AGAIN, 10_000),
+    ]);
+    console.info(
+      `[figure] Redis restarted: both instances sharing again within ${Date.now() - restartedAt} ms`,
+    );
+    // dora holds three (two on A, one on B) against a shared cap of two: B refuses her too.
+    await expectRefused(b.port, dora);
+    const fay = await tokenFor('fay');
+    await ready(a.port, fay);
+    await ready(b.port, fay);
+    await expectRefused(a.port, fay);
+  }, 30_000);
+});
+
+describe.skipIf(skip)('two reference servers without Redis (the control)', () => {
+  it('counts each instance alone: a user gets the cap and the chat limit once per instance', async () => {
+    const [a, b] = await Promise.all([instance('alone A', {}), instance('alone B', {})]);
+    const gus = await tokenFor('gus');
+    const clients = [
+      await connectReady(at(a.port), gus),
+      await connectReady(at(a.port), gus),
+      await connectReady(at(b.port), gus),
+      await connectReady(at(b.port), gus),
+    ];
+    // Four open against a cap of two: what CHATWIRE_REDIS_URL is for.
+    await expectRefused(a.port, gus);
+    const [first, , third] = clients as [TestClient, TestClient, TestClient, TestClient];
+    for (const content of ['1', '2', '3']) expect(await ask(first, content)).toBe('replied');
+    for (const content of ['4', '5', '6']) expect(await ask(third, content)).toBe('replied');
+    for (const client of clients) client.close();
+  }, 30_000);
+});
+
+describe.skipIf(skip)('a Redis that is not there, or stops answering', () => {
+  it('starts and serves with limits per instance when Redis is down from the start', async () => {
+    const nobody = await freePort();
+    const startedAt = Date.now();
+    const { port } = await instance('no Redis yet', {
+      CHATWIRE_REDIS_URL: `redis://127.0.0.1:${nobody}`,
+    });
+    console.info(`[figure] started without a reachable Redis in ${Date.now() - startedAt} ms`);
+    const hal = await tokenFor('hal');
+    const clients = [await connectReady(at(port), hal), await connectReady(at(port), hal)];
+    await expectRefused(port, hal);
+    expect(await ask(clients[0] as TestClient, 'hello')).toBe('replied');
+    const child = children.at(-1) as Child;
+    expect(child.count(UNREACHABLE)).toBe(1);
+    for (const client of clients) client.close();
+  }, 30_000);
+
+  it('falls back within the command timeout when Redis hangs, and shares again when it answers', async () => {
+    if (redisExecutable === null) throw new Error(MISSING);
+    const redisPort = await freePort();
+    const redis = await startRedis(redisExecutable, redisPort);
+    children.push(redis);
+    const { port } = await instance('hanging Redis', {
+      CHATWIRE_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    });
+    const child = children.at(-1) as Child;
+    await child.waitForLine(/limits shared through Redis/);
+    const ivy = await tokenFor('ivy');
+    const clients = [await connectReady(at(port), ivy)];
+    redis.process.kill('SIGSTOP');
+    const askedAt = Date.now();
+    clients.push(await connectReady(at(port), ivy));
+    const waited = Date.now() - askedAt;
+    console.info(`[figure] Redis hung: connection admitted on local counts after ${waited} ms`);
+    expect(waited).toBeLessThan(2_000);
+    expect(await ask(clients[0] as TestClient, 'anyone?')).toBe('replied');
+    expect(child.count(UNREACHABLE)).toBe(1);
+    redis.process.kill('SIGCONT');
+    // The next admission that reaches Redis says so; ivy is at the cap there too (two leases).
+    await expectRefused(port, ivy);
+    await child.waitForLine(REACHABLE_AGAIN, 5_000);
+    for (const client of clients) client.close();
+  }, 30_000);
+});
