@@ -119,6 +119,24 @@ describe.skipIf(skip)('two reference servers sharing limits through Redis', () =
     if (admitted) open.push(admitted);
   });
 
+  it('admits exactly the cap when ten sockets of one user race in over both instances', async () => {
+    const kim = await tokenFor('kim');
+    const attempts = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => connect(at(index % 2 ? a.port : b.port), kim)),
+    );
+    const outcomes = await Promise.all(
+      attempts.map((client) =>
+        Promise.race([
+          client.next().then((frame) => frame.type),
+          client.closed.then((closed) => closed.code),
+        ]),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome === 'connection')).toHaveLength(CAP);
+    expect(outcomes.filter((outcome) => outcome === 1013)).toHaveLength(10 - CAP);
+    for (const client of attempts) client.close();
+  });
+
   it('holds the chat rate limit across both instances: per user, wherever the chats arrive', async () => {
     const cara = await tokenFor('cara');
     const onA = await ready(a.port, cara);
