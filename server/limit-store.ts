@@ -16,7 +16,7 @@ import {
 
 /** Counts one connection's chat messages; the answer may need a round trip to a shared store. */
 export interface ChatLimiter {
-  /** Asks to send one more chat now; an allowed chat is counted, a refused one is not. */
+  /** Asks to send one more chat now; an allowed chat is always counted. */
   take(): Promise<RateDecision>;
 }
 

@@ -11,6 +11,12 @@ import { withTimeout } from './test-support.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = `${ROOT}node_modules/.bin/tsx`;
 
+/** Every child still running: killed when the test process exits, however it exits. */
+const running = new Set<Child>();
+process.once('exit', () => {
+  for (const child of running) child.killNow('SIGKILL');
+});
+
 /** A child process whose output lines are kept, for waiting on and for counting log lines. */
 export class Child {
   readonly lines: string[] = [];
@@ -31,7 +37,18 @@ export class Child {
         for (const wake of this.waiters) wake();
       });
     }
-    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+    running.add(this);
+    this.exited = new Promise((resolve) =>
+      process.once('exit', (code) => {
+        running.delete(this);
+        resolve(code);
+      }),
+    );
+  }
+
+  /** True until the process has exited, by itself or by a signal. */
+  get alive(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
   }
 
   /** Resolves with the first output line matching `pattern`, from the start of the output. */
@@ -41,7 +58,9 @@ export class Child {
       new Promise<string>((resolve, reject) => {
         const check = () => {
           const line = find();
-          if (line !== undefined) resolve(line);
+          if (line === undefined) return;
+          this.waiters.delete(check);
+          resolve(line);
         };
         this.waiters.add(check);
         void this.exited.then((code) =>
@@ -61,14 +80,18 @@ export class Child {
 
   /** Kills the whole process group (tsx runs node under it), at once. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
-    if (this.process.exitCode === null && this.process.pid !== undefined) {
-      try {
-        process.kill(-this.process.pid, signal);
-      } catch {
-        // Already gone.
-      }
-    }
+    this.killNow(signal);
     return this.exited;
+  }
+
+  /** Signals the whole process group, if it is still there (synchronous, for exit hooks). */
+  killNow(signal: NodeJS.Signals): void {
+    if (!this.alive || this.process.pid === undefined) return;
+    try {
+      process.kill(-this.process.pid, signal);
+    } catch {
+      // Already gone.
+    }
   }
 }
 
@@ -96,14 +119,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A throwaway `redis-server` on `port`: nothing saved to disk, loopback only. */
-export async function startRedis(executable: string, port: number): Promise<Child> {
+/**
+ * A throwaway `redis-server` on `port`: nothing saved to disk, loopback only. `track` gets the
+ * child before it is ready, so a test can kill it even if it never gets there.
+ */
+export async function startRedis(
+  executable: string,
+  port: number,
+  track: (child: Child) => void,
+): Promise<Child> {
   const redis = start(
     'redis-server',
     executable,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     {},
   );
+  track(redis);
   await redis.waitForLine(/Ready to accept connections/);
   return redis;
 }
@@ -113,8 +144,10 @@ export async function startInstance(
   name: string,
   port: number,
   env: Record<string, string>,
+  track: (child: Child) => void,
 ): Promise<Child> {
   const instance = start(name, TSX, ['server/cli.ts'], { PORT: String(port), ...env });
+  track(instance);
   await instance.waitForLine(/reference server ready at/);
   return instance;
 }

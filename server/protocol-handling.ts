@@ -95,6 +95,8 @@ function handle(
     answer(ctx, connection, frame);
     return undefined;
   }
+  // A chat queued behind others on a socket that has closed since would only use up the allowance.
+  if (connection.socket.readyState !== WebSocket.OPEN) return undefined;
   return chatAllowed(ctx, connection).then((allowed) => {
     // A dropped chat is not logged either, so a client over its limit cannot flood the log.
     if (!allowed || connection.socket.readyState !== WebSocket.OPEN) return;

@@ -138,22 +138,29 @@ function onSocket(ctx: Context, peer: Peer, auth: Admission): void {
   // Nothing is read while the cap is checked (a Redis round trip when it is shared), so no
   // frame arrives before the connection's handlers do.
   peer.socket.pause();
-  void ctx.limits.admitConnection(auth.userKey, peer.id).then((admitted) => {
-    if (!admitted) {
-      // Reading again, or the client's answer to the close is never seen and the close hangs.
+  void ctx.limits
+    .admitConnection(auth.userKey, peer.id)
+    .then((admitted) => {
+      if (!admitted) {
+        // Reading again, or the client's answer to the close is never seen and the close hangs.
+        peer.socket.resume();
+        refuseExcessConnection(ctx, peer);
+        return;
+      }
+      if (peer.socket.readyState !== WebSocket.OPEN || ctx.closing) {
+        // Gone while it waited: give the slot back rather than hold it for a socket that is no more.
+        ctx.limits.releaseConnection(auth.userKey, peer.id);
+        peer.socket.terminate();
+        return;
+      }
+      welcome(ctx, peer, auth.subject, auth.userKey);
       peer.socket.resume();
-      refuseExcessConnection(ctx, peer);
-      return;
-    }
-    if (peer.socket.readyState !== WebSocket.OPEN || ctx.closing) {
-      // Gone while it waited: give the slot back rather than hold it for a socket that is no more.
-      ctx.limits.releaseConnection(auth.userKey, peer.id);
+    })
+    .catch((error: unknown) => {
+      // Never an unhandled rejection (it would end the process); the close handler frees the slot.
+      ctx.log(`#${peer.id} dropped: ${error instanceof Error ? error.message : String(error)}`);
       peer.socket.terminate();
-      return;
-    }
-    welcome(ctx, peer, auth.subject, auth.userKey);
-    peer.socket.resume();
-  });
+    });
 }
 
 /** Opens the admitted connection and sends the `connection` frame. */
