@@ -9,6 +9,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
 import { markedLexerOnly } from './scripts/marked-lexer-only.ts';
 import { hostileServerCommands } from './test/support/hostile-server-commands.ts';
 import { chatServerCommands } from './test/support/server-commands.ts';
+import { threePartsCommands } from './test/support/three-parts-commands.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -108,7 +109,7 @@ export default defineConfig({
           setupFiles: ['test/setup-browser.ts'],
           browser: {
             ...chromium(),
-            commands: { ...chatServerCommands, ...hostileServerCommands },
+            commands: { ...chatServerCommands, ...hostileServerCommands, ...threePartsCommands },
           },
           testTimeout: 15_000,
         },

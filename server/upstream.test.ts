@@ -138,6 +138,18 @@ describe('the HTTP streaming upstream', () => {
     );
   });
 
+  it('fails the reply on an error event cut off before its closing blank line', async () => {
+    const backend = await upstream((_request, _body, response) =>
+      streamChunks(response, 'text/event-stream', [
+        'data: {"token":"Some"}\n\n',
+        'event: error\ndata: {"message":"worker crashed"}\n',
+      ]),
+    );
+    await expect(collect(createHttpStreamResponder({ url: backend.url }))).rejects.toThrow(
+      /error mid-stream/,
+    );
+  });
+
   it('takes a plain JSON answer as one token', async () => {
     const backend = await upstream((_request, _body, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });

@@ -248,6 +248,9 @@ async function* fromServerSentEvents(chunks: AsyncIterable<string>): AsyncGenera
     const token = tokenOfEventData(payload);
     if (token !== '') yield token;
   }
+  // The SSE spec drops an event the stream cut off before its blank line; an error event so
+  // cut still means the reply failed, and must not end as a complete one.
+  if (event === 'error') throw new Error('the upstream reported an error mid-stream');
 }
 
 /** An event's data: JSON when it parses as JSON, the text as it is otherwise. */
