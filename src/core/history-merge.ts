@@ -45,6 +45,10 @@ export function restoreHistory(
   if (restored.length === 0 && clearedAt === state.clearedAt) return state;
   const messagesById = { ...state.messagesById };
   for (const message of restored) messagesById[message.id] = message;
+  // The socket can greet before the history is read (a slow start): one greeting stays, the stored one.
+  const storedGreeting = restored.some(isGreeting);
+  if (storedGreeting)
+    for (const id of state.messageIds) if (isGreeting(messagesById[id])) delete messagesById[id];
   // A person asked for over the old socket was asked for on a connection that is gone.
   const escalation =
     state.escalation.status !== 'idle' || history.escalation.status === 'requested'
@@ -52,14 +56,20 @@ export function restoreHistory(
       : history.escalation;
   return {
     ...state,
-    messageIds: [...restored.map((message) => message.id), ...state.messageIds],
+    messageIds: [
+      ...restored.map((message) => message.id),
+      ...state.messageIds.filter((id) => id in messagesById),
+    ],
     messagesById,
     escalation,
     clearedAt,
-    hasShownConnectionNotice:
-      state.hasShownConnectionNotice ||
-      restored.some((message) => message.role === 'system' && message.source === 'connection'),
+    hasShownConnectionNotice: state.hasShownConnectionNotice || restored.some(isGreeting),
   };
+}
+
+/** The server's `connection` greeting, shown once per widget. */
+function isGreeting(message: ChatMessage | undefined): boolean {
+  return message?.role === 'system' && message.source === 'connection';
 }
 
 function settle(message: ChatMessage, awaiting: ReadonlySet<string>, tooOld: string): ChatMessage {

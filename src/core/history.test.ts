@@ -246,6 +246,26 @@ describe('restoreHistory', () => {
     const after = apply(restored, { type: 'frame-received', frame, at: at(5) });
     expect(ids(after)).toEqual(['system:0']);
   });
+
+  it('keeps one greeting when the socket greeted before the history was read', () => {
+    const stored: ChatMessage = {
+      id: 'system:old',
+      role: 'system',
+      source: 'connection',
+      text: 'Connected to chatbot server',
+      createdAt: at(0),
+    };
+    const frame = { type: 'connection', message: 'Connected to chatbot server', timestamp: at(5) };
+    const greeted = apply(initialChatState(), {
+      type: 'frame-received',
+      frame: frame as { type: 'connection'; message: string; timestamp: string },
+      at: at(5),
+    });
+    const restored = restore(greeted, history([stored, user(1)]));
+    expect(ids(restored)).toEqual(['system:old', 'user:1']);
+    expect(restored.messageIds.every((id) => restored.messagesById[id])).toBe(true);
+    expect(Object.keys(restored.messagesById)).toHaveLength(2);
+  });
 });
 
 describe('shareHistory (another tab)', () => {
