@@ -1,27 +1,29 @@
 #!/usr/bin/env node
 /**
  * chatwire's three-part test runs the FastAPI example under uvicorn, and its multi-instance
- * test runs a real redis-server. This checks for both (the same places as scripts/backends.ts:
- * CHATWIRE_PYTHON, /usr/bin/python3 or python3 importing fastapi and uvicorn; CHATWIRE_REDIS_SERVER
- * or redis-server). On Debian as root it installs Debian's packages for what is missing.
- * Anywhere else it says how, and succeeds: those tests then skip with the same message, except
- * where CHATWIRE_REQUIRE_BACKENDS=1 (CI), where this fails.
+ * test runs a real redis-server. This checks for both where the tests look (scripts/backends.mjs)
+ * and, on Debian as root, installs Debian's packages for what is missing. Anywhere else it
+ * says how; those tests then skip with the same message, except where the backends are
+ * required (CHATWIRE_REQUIRE_BACKENDS=1, as in CI): there this fails.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import {
+  BACKENDS_REQUIRED,
+  fastApiHasHttpx,
+  findFastApiPython,
+  findRedisServer,
+  forgetFoundPython,
+} from './backends.mjs';
 
-const required = process.env.CHATWIRE_REQUIRE_BACKENDS === '1' || Boolean(process.env.CI);
-const pythons = [process.env.CHATWIRE_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
-
-const runs = (command, args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-const hasFastApi = () =>
-  pythons.some((python) => runs(python, ['-c', 'import fastapi, uvicorn, httpx']));
-const hasRedis = () => runs(process.env.CHATWIRE_REDIS_SERVER || 'redis-server', ['--version']);
-
+/** Debian's packages for what is missing; httpx is checked on the very Python the tests use. */
 function missingPackages() {
+  forgetFoundPython();
+  const python = findFastApiPython();
   return [
-    ...(hasFastApi() ? [] : ['python3-fastapi', 'python3-uvicorn', 'python3-httpx']),
-    ...(hasRedis() ? [] : ['redis-server']),
+    ...(python === null ? ['python3-fastapi', 'python3-uvicorn'] : []),
+    ...(python === null || !fastApiHasHttpx() ? ['python3-httpx'] : []),
+    ...(findRedisServer() === null ? ['redis-server'] : []),
   ];
 }
 
@@ -48,11 +50,14 @@ if (isDebian && isRoot) {
   missing = missingPackages();
   if (installed && missing.length === 0) process.exit(0);
   console.error(`Installing ${missing.join(' ')} with apt-get failed; see the output above.`);
-  process.exit(required ? 1 : 0);
+  process.exit(BACKENDS_REQUIRED ? 1 : 0);
 }
 
-console.error(`chatwire's FastAPI and multi-instance tests need ${missing.join(', ')}; they will be skipped.
+const outcome = BACKENDS_REQUIRED
+  ? 'they are required here (CHATWIRE_REQUIRE_BACKENDS or CI), so this fails'
+  : 'they will be skipped';
+console.error(`chatwire's FastAPI and multi-instance tests need ${missing.join(', ')}; ${outcome}.
   - Debian/Ubuntu:  sudo apt-get install -y ${missing.join(' ')}
-  - Elsewhere:      pip install -r examples/fastapi/requirements.txt, and Redis 6.2+ (brew install redis)
+  - Elsewhere:      pip install -r examples/fastapi/requirements.txt, and Redis 5+ (brew install redis)
   - Or point CHATWIRE_PYTHON / CHATWIRE_REDIS_SERVER at yours.`);
-process.exit(required ? 1 : 0);
+process.exit(BACKENDS_REQUIRED ? 1 : 0);

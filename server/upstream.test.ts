@@ -150,6 +150,23 @@ describe('the HTTP streaming upstream', () => {
     );
   });
 
+  it('starts each event afresh after one that had no data, and fails on a bare error event', async () => {
+    const named = await upstream((_request, _body, response) =>
+      streamChunks(response, 'text/event-stream', [
+        'event: progress\n\n',
+        'data: {"token":"Still fine"}\n\n',
+        'data: [DONE]\n\n',
+      ]),
+    );
+    expect(await collect(createHttpStreamResponder({ url: named.url }))).toEqual(['Still fine']);
+    const bare = await upstream((_request, _body, response) =>
+      streamChunks(response, 'text/event-stream', ['data: "Some"\n\n', 'event: error\n\n']),
+    );
+    await expect(collect(createHttpStreamResponder({ url: bare.url }))).rejects.toThrow(
+      /error mid-stream/,
+    );
+  });
+
   it('takes a plain JSON answer as one token', async () => {
     const backend = await upstream((_request, _body, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });

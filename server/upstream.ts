@@ -237,13 +237,15 @@ async function* fromServerSentEvents(chunks: AsyncIterable<string>): AsyncGenera
       event = line.slice(6).trim();
       continue;
     }
-    if (line !== '' || data.length === 0) continue;
-    // A blank line ends the event.
+    if (line !== '') continue;
+    // A blank line ends the event. An error event fails the reply even with no data; any other
+    // event with no data is nothing, and the next one starts afresh (as the SSE spec has it).
+    if (event === 'error') throw new Error('the upstream reported an error mid-stream');
     const payload = data.join('\n');
-    const kind = event;
+    const empty = data.length === 0;
     data = [];
     event = 'message';
-    if (kind === 'error') throw new Error('the upstream reported an error mid-stream');
+    if (empty) continue;
     if (payload === '[DONE]') return;
     const token = tokenOfEventData(payload);
     if (token !== '') yield token;
