@@ -6,6 +6,8 @@ does on a bad day:
 
 - "fail after 3 words ...": sends three words, then raises (a model crashing mid-answer);
 - "be slow ...": waits `SLOW_SECONDS` before its first word (a model that hangs);
+- "think first ...": waits `THINK_SECONDS`, then echoes (a model slow to start, but working);
+- "answer a number": sends a word, then the int 42 (a generator with a bug);
 - "long ...": `LONG_WORDS` words, `LONG_DELAY_SECONDS` apart (long enough to kill uvicorn mid-way);
 - "who am i": answers with the user's id it was sent (the JWT's `sub`, via the server).
 
@@ -31,6 +33,8 @@ from models import ChatRequest  # noqa: E402
 ECHO_DELAY_MS = 20
 #: How long "be slow" waits before its first word: far past any test's upstream timeout.
 SLOW_SECONDS = 8
+#: How long "think first" waits before its first word: past the keep-alive tests' timeout.
+THINK_SECONDS = 2.0
 LONG_WORDS = 300
 LONG_DELAY_SECONDS = 0.1
 
@@ -54,6 +58,12 @@ def create_test_app() -> FastAPI:
             raise ScriptedFailure("the scripted model failed after 3 words")
         if text.startswith("be slow"):
             await asyncio.sleep(SLOW_SECONDS)
+        if text.startswith("think first"):
+            await asyncio.sleep(THINK_SECONDS)
+        if text == "answer a number":
+            yield "The answer: "
+            yield 42  # type: ignore[misc]  (the bug acted out: not text)
+            return
         if text.startswith("long"):
             for index in range(1, LONG_WORDS + 1):
                 yield f"word{index} "

@@ -5,15 +5,15 @@
  * killed whole when its test finishes, and on vitest's exit, so no server outlives the run.
  * Tests call them through `test/support/three-parts.ts`.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type {} from '@vitest/browser-playwright';
 import type { BrowserCommand } from 'vitest/node';
 import {
   BACKENDS_REQUIRED,
+  fastApiHasHttpx,
   findFastApiPython,
   missingBackendMessage,
 } from '../../scripts/backends.ts';
@@ -22,6 +22,7 @@ import type {
   BackendAvailability,
   DirectChatRequest,
   DirectChatResponse,
+  FakeOpenAiBehaviour,
   FakeOpenAiHandle,
   FakeOpenAiOptions,
   FakeOpenAiRequest,
@@ -29,6 +30,7 @@ import type {
   ThreePartsHandle,
   ThreePartsOptions,
 } from './three-parts-types.ts';
+import { FAKE_OPENAI_PAUSE_MS } from './three-parts-types.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,6 +42,8 @@ const TEST_BACKEND_TOKEN = 'chatwire-three-parts-tests-backend-token';
 const START_TIMEOUT_MS = 20_000;
 /** Lines of output kept per process, to explain a failure. */
 const KEPT_OUTPUT_LINES = 200;
+/** The longest a request sent straight to FastAPI waits for its whole answer. */
+const DIRECT_TIMEOUT_MS = 10_000;
 
 /** A child process in its own process group, with the tail of what it printed. */
 interface Part {
@@ -56,7 +60,7 @@ interface RunningParts {
 }
 
 const running = new Map<string, RunningParts>();
-/** Every process group started and not yet known to have exited: what the exit hook kills. */
+/** Every process group started and not yet stopped: what the exit hook kills. */
 const liveParts = new Set<Part>();
 let nextId = 1;
 
@@ -65,37 +69,57 @@ let nextId = 1;
 // listeners of its own already: this one is meant, so make room for it rather than be warned.
 process.setMaxListeners(process.getMaxListeners() + 1);
 process.once('exit', () => {
-  for (const part of liveParts) killGroup(part, 'SIGKILL');
+  for (const part of liveParts) {
+    try {
+      killGroup(part, 'SIGKILL');
+    } catch {
+      // Nothing more can be done on the way out.
+    }
+  }
 });
 
-/** Signals the part's whole process group (tsx runs the server in a child of its own). */
+/**
+ * Signals the part's whole process group (tsx runs the server in a child of its own). Always
+ * the group, even once the leader has exited: a child it started may still be there. A group
+ * with nobody left in it is no error.
+ */
 function killGroup(part: Part, signal: NodeJS.Signals): void {
   const pid = part.child.pid;
-  if (pid === undefined || part.child.exitCode !== null || part.child.signalCode !== null) return;
+  if (pid === undefined) return;
   try {
     process.kill(-pid, signal);
-  } catch {
-    // Already gone.
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
 
-/** Stops a part: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
+/**
+ * Stops a part: SIGTERM to its group, SIGKILL if the leader is still there after `graceMs`,
+ * and SIGKILL to the group once the leader is gone, for anything it left behind.
+ */
 async function stopPart(part: Part, graceMs = 1_500): Promise<void> {
   killGroup(part, 'SIGTERM');
   const stopped = await Promise.race([part.exited.then(() => true), sleep(graceMs, false)]);
-  if (!stopped) {
-    killGroup(part, 'SIGKILL');
-    await part.exited;
-  }
+  if (!stopped) killGroup(part, 'SIGKILL');
+  await part.exited;
+  killGroup(part, 'SIGKILL');
+  liveParts.delete(part);
 }
 
-/** The environment a part starts with: this one's, less chatwire's and OpenAI's own settings. */
+/** Settings of this process that must not reach the parts. */
+const UNWANTED_ENV = /^(CHATWIRE_|OPENAI_|PYTHONPATH$|PYTHONHOME$|(HTTPS?|ALL)_PROXY$)/i;
+
+/**
+ * The environment a part starts with: this one's, less chatwire's and OpenAI's own settings,
+ * the Python paths that could make uvicorn import other packages than the ones checked, and
+ * the proxies: every request here is to 127.0.0.1, and one sent through a proxy would fail.
+ */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(CHATWIRE_|OPENAI_)/.test(key)) env[key] = value;
+    if (!UNWANTED_ENV.test(key)) env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra };
 }
 
 function startPart(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Part {
@@ -127,7 +151,6 @@ function startPart(name: string, command: string, args: string[], env: NodeJS.Pr
     }),
   };
   liveParts.add(part);
-  void part.exited.then(() => liveParts.delete(part));
   return part;
 }
 
@@ -147,23 +170,28 @@ async function waitUntil(part: Part, what: string, ready: () => Promise<boolean>
   }
 }
 
-/** A TCP port nothing listens on now (the parts are told theirs, to start side by side). */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port was given');
-  return address.port;
-}
-
 /** The uvicorn target and folder for each backend app. */
 const BACKEND_APPS = {
   example: { target: 'app:create_app', dir: 'examples/fastapi' },
   scripted: { target: 'fastapi_test_app:create_test_app', dir: 'test/support' },
 } as const;
 
-function startBackend(python: string, options: ThreePartsOptions, port: number): Part {
+/**
+ * Binds a listening socket on a port the kernel picks, says which, and becomes
+ * `python -m uvicorn <args> --fd <it>`: uvicorn serves on a socket that is already bound, so no
+ * other process can take the port between choosing it and listening on it.
+ */
+const BIND_THEN_UVICORN = [
+  'import os, socket, sys',
+  'sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)',
+  "sock.bind(('127.0.0.1', 0))",
+  'sock.listen(128)',
+  'os.set_inheritable(sock.fileno(), True)',
+  "print('chatwire-test: bound port %d' % sock.getsockname()[1], flush=True)",
+  "os.execv(sys.executable, [sys.executable, '-m', 'uvicorn', *sys.argv[1:], '--fd', str(sock.fileno())])",
+].join('\n');
+
+function startBackend(python: string, options: ThreePartsOptions): Part {
   const { target, dir } = BACKEND_APPS[options.backend];
   const env: Record<string, string> = {
     CHATWIRE_STREAM_FORMAT: options.streamFormat ?? 'ndjson',
@@ -172,32 +200,46 @@ function startBackend(python: string, options: ThreePartsOptions, port: number):
     PYTHONDONTWRITEBYTECODE: '1',
   };
   if (options.echoDelayMs !== undefined) env.CHATWIRE_ECHO_DELAY_MS = String(options.echoDelayMs);
+  if (options.keepAliveSeconds !== undefined)
+    env.CHATWIRE_KEEPALIVE_SECONDS = String(options.keepAliveSeconds);
+  if (options.maxSilenceSeconds !== undefined)
+    env.CHATWIRE_MAX_SILENCE_SECONDS = String(options.maxSilenceSeconds);
   if (options.openAi) {
     env.OPENAI_BASE_URL = options.openAi.baseUrl;
     env.OPENAI_MODEL = options.openAi.model;
     if (options.openAi.apiKey) env.OPENAI_API_KEY = options.openAi.apiKey;
   }
-  const args = ['-m', 'uvicorn', target, '--factory', '--app-dir', dir];
   return startPart(
     `uvicorn ${target}`,
     python,
-    [...args, '--host', '127.0.0.1', '--port', String(port)],
+    ['-c', BIND_THEN_UVICORN, target, '--factory', '--app-dir', dir],
     cleanEnv(env),
   );
 }
 
-/** True once the backend answers `GET /health`. */
+/** The port the backend's socket was bound to, once it said. */
+function boundPort(backend: Part): number | undefined {
+  for (const line of backend.output) {
+    const match = /^chatwire-test: bound port (\d+)$/.exec(line);
+    if (match?.[1]) return Number(match[1]);
+  }
+  return undefined;
+}
+
+/** True once the backend answers `GET /health` as the example app does. */
 const healthy = (backendUrl: string) => async () => {
   try {
-    return (await fetch(`${backendUrl}/health`)).ok;
+    const response = await fetch(`${backendUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok && ((await response.json()) as { status?: unknown }).status === 'ok';
   } catch {
     return false;
   }
 };
 
-function startReferenceServer(options: ThreePartsOptions, port: number, backendUrl: string): Part {
+/** The reference server on a port of its own choosing (PORT=0): its "ready at" line says which. */
+function startReferenceServer(options: ThreePartsOptions, backendUrl: string): Part {
   const env = cleanEnv({
-    PORT: String(port),
+    PORT: '0',
     HOST: '127.0.0.1',
     CHATWIRE_JWT_SECRET: TEST_JWT_SECRET,
     CHATWIRE_UPSTREAM_URL: `${backendUrl}/chat`,
@@ -223,12 +265,9 @@ function partsById(id: string): RunningParts {
 }
 
 const fastApiAvailability: BrowserCommand<[]> = (): BackendAvailability => {
-  const python = findFastApiPython();
-  const httpx =
-    python !== null && spawnSync(python, ['-c', 'import httpx'], { stdio: 'ignore' }).status === 0;
   return {
-    python,
-    httpx,
+    python: findFastApiPython(),
+    httpx: fastApiHasHttpx(),
     required: BACKENDS_REQUIRED,
     missingFastApi: missingBackendMessage(
       'A Python with FastAPI and uvicorn',
@@ -241,33 +280,45 @@ const fastApiAvailability: BrowserCommand<[]> = (): BackendAvailability => {
   };
 };
 
-/** Starts FastAPI and the reference server side by side, and waits until both are ready. */
+/**
+ * Starts FastAPI, then the reference server pointed at it as soon as its port is known (bound
+ * before uvicorn even starts), and waits until both are ready; on a failure stops both.
+ */
+async function startBoth(python: string, options: ThreePartsOptions): Promise<RunningParts> {
+  const backend = startBackend(python, options);
+  let server: Part | undefined;
+  try {
+    await waitUntil(backend, 'bound to a port', async () => boundPort(backend) !== undefined);
+    const backendUrl = `http://127.0.0.1:${boundPort(backend)}`;
+    const started = startReferenceServer(options, backendUrl);
+    server = started;
+    await Promise.all([
+      waitUntil(backend, 'healthy', healthy(backendUrl)),
+      waitUntil(started, 'ready', async () => readyUrl(started) !== undefined),
+    ]);
+    return { server: started, backend, backendUrl };
+  } catch (error) {
+    await Promise.all([server && stopPart(server), stopPart(backend)]);
+    throw error;
+  }
+}
+
+/** Starts FastAPI and the reference server, and waits until both are ready. */
 const startThreeParts: BrowserCommand<[options: ThreePartsOptions]> = async (
   _context,
   options,
 ): Promise<ThreePartsHandle> => {
   const python = findFastApiPython();
   if (python === null) throw new Error('No Python with FastAPI and uvicorn was found.');
-  const [backendPort, serverPort] = [await freePort(), await freePort()];
-  const backendUrl = `http://127.0.0.1:${backendPort}`;
-  const backend = startBackend(python, options, backendPort);
-  const server = startReferenceServer(options, serverPort, backendUrl);
-  try {
-    await Promise.all([
-      waitUntil(backend, 'healthy', healthy(backendUrl)),
-      waitUntil(server, 'ready', async () => readyUrl(server) !== undefined),
-    ]);
-  } catch (error) {
-    await Promise.all([stopPart(server), stopPart(backend)]);
-    throw error;
-  }
+  const parts = await startBoth(python, options);
   const id = String(nextId++);
-  running.set(id, { server, backend, backendUrl });
+  running.set(id, parts);
   const token = await mintToken({
     subject: options.subject ?? 'three-parts-test',
     secret: TEST_JWT_SECRET,
     expiresInSeconds: 3600,
   });
+  const { server, backendUrl } = parts;
   return { id, url: readyUrl(server) ?? '', token, backendUrl };
 };
 
@@ -301,26 +352,66 @@ const fastApiRequests: BrowserCommand<[id: string]> = async (
 const fastApiLog: BrowserCommand<[id: string]> = (_context, id) =>
   partsById(id).backend.output.join('\n');
 
-/** POSTs straight to FastAPI's `/chat`, as the reference server would, and reads the answer. */
-const postToFastApi: BrowserCommand<[id: string, request: DirectChatRequest]> = async (
+/**
+ * POSTs straight to FastAPI's `/chat`, as the reference server would, and reads the answer to
+ * its end, or as far as it comes: a body cut off mid-way is reported as such, not thrown.
+ */
+const postToFastApi: BrowserCommand<[id: string, request: DirectChatRequest]> = (
   _context,
   id,
   request,
 ): Promise<DirectChatResponse> => {
+  const payload = Buffer.from(JSON.stringify(request.body));
+  const transfer = request.transfer ?? 'content-length';
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const { authorization } = request;
   if (authorization === 'shared') headers.authorization = `Bearer ${TEST_BACKEND_TOKEN}`;
   else if (authorization !== 'none') headers.authorization = authorization.header;
-  const response = await fetch(`${partsById(id).backendUrl}/chat`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(request.body),
+  if (transfer === 'content-length') headers['content-length'] = String(payload.length);
+  return new Promise((resolve) => {
+    const outgoing = httpRequest(`${partsById(id).backendUrl}/chat`, {
+      method: 'POST',
+      headers,
+      agent: false,
+    });
+    let answer: DirectChatResponse = { status: 0, contentType: '', text: '', cutOff: null };
+    const finish = (cutOff: string | null) => {
+      clearTimeout(timer);
+      outgoing.destroy();
+      resolve({ ...answer, cutOff }); // The first call settles it; any later one changes nothing.
+    };
+    const timer = setTimeout(
+      () => finish(`no whole answer within ${DIRECT_TIMEOUT_MS} ms`),
+      DIRECT_TIMEOUT_MS,
+    );
+    outgoing.on('error', (error) => finish(error.message));
+    outgoing.on('response', (response) => {
+      answer = {
+        status: response.statusCode ?? 0,
+        contentType: response.headers['content-type'] ?? '',
+        text: '',
+        cutOff: null,
+      };
+      response.setEncoding('utf8');
+      response.on('data', (text: string) => {
+        answer.text += text;
+      });
+      response.on('end', () => finish(null));
+      response.on('error', (error) => finish(error.message));
+      response.on('close', () => {
+        if (!response.complete) finish('the connection closed before the body ended');
+      });
+    });
+    if (transfer === 'content-length') {
+      outgoing.end(payload);
+      return;
+    }
+    // Chunked: in pieces, as a stream is sent; 'unfinished' never sends the last chunk.
+    for (let start = 0; start < payload.length; start += 16 * 1024) {
+      outgoing.write(payload.subarray(start, start + 16 * 1024));
+    }
+    if (transfer === 'chunked') outgoing.end();
   });
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? '',
-    text: await response.text(),
-  };
 };
 
 interface FakeOpenAi {
@@ -330,25 +421,84 @@ interface FakeOpenAi {
 
 const fakeOpenAis = new Map<string, FakeOpenAi>();
 
-/** The chunks an OpenAI-compatible API streams for one completion, as server-sent events. */
-function completionChunks(tokens: string[]): string[] {
-  const chunk = (delta: object, finish: string | null = null) =>
-    `data: ${JSON.stringify({
-      id: 'chatcmpl-fake',
-      object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    })}\n\n`;
-  return [
-    chunk({ role: 'assistant' }),
-    ...tokens.map((content) => chunk({ content })),
-    chunk({}, 'stop'),
-    'data: [DONE]\n\n',
-  ];
+/** One chunk of an OpenAI-compatible completion stream, as a server-sent event. */
+function completionChunk(delta: object, finish: string | null = null): string {
+  const json = JSON.stringify({
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+  return `data: ${json}\n\n`;
+}
+
+/** The same chunk with its JSON split over two `data:` lines, which a reader joins with "\n". */
+function splitChunk(delta: object): string {
+  const event = completionChunk(delta);
+  const at = event.indexOf('"delta"');
+  return `${event.slice(0, at)}\ndata: ${event.slice(at)}`;
+}
+
+const BEHAVIOURS: readonly FakeOpenAiBehaviour[] = [
+  'complete',
+  'pause',
+  'redirect',
+  'not-event-stream',
+  'no-done',
+  'error-event',
+];
+
+/** The behaviour a user message asks for: `fake: <behaviour>`, or `complete`. */
+function behaviourOf(body: unknown): FakeOpenAiBehaviour {
+  const messages = (body as { messages?: { content?: unknown }[] }).messages ?? [];
+  const match = /^fake: (\S+)/.exec(String(messages.at(-1)?.content ?? ''));
+  const named = BEHAVIOURS.find((behaviour) => behaviour === match?.[1]);
+  return named ?? 'complete';
+}
+
+/** What the fake streams for one completion: `pause` entries are silences, in ms. */
+function streamOf(
+  behaviour: FakeOpenAiBehaviour,
+  tokens: string[],
+): (string | { pause: number })[] {
+  const [first = '', ...rest] = tokens;
+  const role = completionChunk({ role: 'assistant' });
+  const content = tokens.map((token) => completionChunk({ content: token }));
+  const end = [completionChunk({}, 'stop'), 'data: [DONE]\n\n'];
+  switch (behaviour) {
+    case 'pause':
+      return [
+        role,
+        ...content.slice(0, 2),
+        { pause: FAKE_OPENAI_PAUSE_MS },
+        ...content.slice(2),
+        ...end,
+      ];
+    case 'no-done':
+      return [role, ...content, completionChunk({}, 'stop')];
+    case 'error-event':
+      return [
+        role,
+        ...content.slice(0, 2),
+        'event: error\ndata: {"message": "The model is overloaded."}\n\n',
+        ...end,
+      ];
+    default:
+      // A comment, and a chunk whose JSON spans two `data:` lines: both are plain SSE.
+      return [
+        role,
+        ': a comment, as some servers send to keep the line open\n\n',
+        splitChunk({ content: first }),
+        ...rest.map((token) => completionChunk({ content: token })),
+        ...end,
+      ];
+  }
 }
 
 /**
  * A stand-in for OpenAI's `POST /v1/chat/completions` with `stream: true`, since no real model
- * API can be reached from the test machine: it streams `tokens` and records each request.
+ * API can be reached from the test machine: it streams `tokens` (or misbehaves, as the user's
+ * message asks: see {@link FakeOpenAiBehaviour}), records each request, and notes when the
+ * caller's socket closes; once it has, nothing more is written.
  */
 const startFakeOpenAi: BrowserCommand<[options: FakeOpenAiOptions]> = async (
   _context,
@@ -362,12 +512,47 @@ const startFakeOpenAi: BrowserCommand<[options: FakeOpenAiOptions]> = async (
       response.writeHead(404).end();
       return;
     }
-    requests.push({ authorization: request.headers.authorization ?? null, body: JSON.parse(body) });
+    const parsed: unknown = JSON.parse(body);
+    const behaviour = behaviourOf(parsed);
+    const stream = streamOf(behaviour, options.tokens);
+    const record: FakeOpenAiRequest = {
+      authorization: request.headers.authorization ?? null,
+      body: parsed,
+      behaviour,
+      chunksWritten: 0,
+      chunksPlanned: stream.filter((item) => typeof item === 'string').length,
+      socketClosedAt: null,
+      finishedAt: null,
+    };
+    requests.push(record);
+    request.socket.once('close', () => {
+      record.socketClosedAt = Date.now();
+    });
+    if (behaviour === 'redirect') {
+      response.writeHead(307, { location: '/v1/elsewhere/chat/completions' }).end();
+      return;
+    }
+    if (behaviour === 'not-event-stream') {
+      const completion = {
+        choices: [{ message: { role: 'assistant', content: options.tokens.join('') } }],
+      };
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(completion));
+      return;
+    }
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    for (const chunk of completionChunks(options.tokens)) {
-      response.write(chunk);
+    for (const item of stream) {
+      if (record.socketClosedAt !== null) return;
+      if (typeof item !== 'string') {
+        await sleep(item.pause);
+        continue;
+      }
+      response.write(item);
+      record.chunksWritten += 1;
       await sleep(options.delayMs);
     }
+    record.finishedAt = Date.now();
     response.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

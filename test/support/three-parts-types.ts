@@ -46,6 +46,10 @@ export interface ThreePartsOptions {
   echoDelayMs?: number;
   /** Makes the example answer through this API instead of echoing (the example backend only). */
   openAi?: OpenAiSettings;
+  /** FastAPI's CHATWIRE_KEEPALIVE_SECONDS: silence before a keep-alive. Default: the app's (15). */
+  keepAliveSeconds?: number;
+  /** FastAPI's CHATWIRE_MAX_SILENCE_SECONDS: silence before it fails a reply. Default: 120. */
+  maxSilenceSeconds?: number;
 }
 
 /** The running parts, as a browser test sees them. */
@@ -71,13 +75,23 @@ export interface DirectChatRequest {
   body: unknown;
   /** The Authorization header: the shared secret the reference server is given, none, or this. */
   authorization: 'shared' | 'none' | { header: string };
+  /**
+   * How the body is sent: with a `Content-Length` (the default), chunked (no length given, as
+   * a stream is), or chunked and never finished: the request stays open after the body's last
+   * byte, so an answer can only come from an app that does not wait for the end.
+   */
+  transfer?: 'content-length' | 'chunked' | 'unfinished';
 }
 
 /** The FastAPI app's answer to a {@link DirectChatRequest}, read to the end. */
 export interface DirectChatResponse {
+  /** The HTTP status, or 0 when no answer came. */
   status: number;
   contentType: string;
+  /** The body as far as it came. */
   text: string;
+  /** Why the answer is not whole (the connection was cut mid-body, or none came), or null. */
+  cutOff: string | null;
 }
 
 /** What a fake OpenAI-compatible API streams back for every completion. */
@@ -88,6 +102,29 @@ export interface FakeOpenAiOptions {
   delayMs: number;
 }
 
+/**
+ * How the fake answers one completion, chosen by the user's message: `fake: <behaviour>`
+ * (anything else gets `complete`).
+ * - `complete`: `tokens` as server-sent events (one chunk's JSON split over two `data:` lines,
+ *   and a comment line among them, as the SSE format allows), then `data: [DONE]`;
+ * - `pause`: two tokens, then {@link FAKE_OPENAI_PAUSE_MS} of silence, then the rest, as a
+ *   model that stops to think does;
+ * - `redirect`: a 307 to another path;
+ * - `not-event-stream`: a 200 with a whole JSON completion instead of a stream;
+ * - `no-done`: the tokens, then the end of the body without `data: [DONE]`;
+ * - `error-event`: two tokens, an `event: error` whose data has no `error` key, then `[DONE]`.
+ */
+export type FakeOpenAiBehaviour =
+  | 'complete'
+  | 'pause'
+  | 'redirect'
+  | 'not-event-stream'
+  | 'no-done'
+  | 'error-event';
+
+/** How long the fake's `pause` behaviour is silent, in ms. */
+export const FAKE_OPENAI_PAUSE_MS = 3_000;
+
 /** A fake OpenAI-compatible API running in the vitest process. */
 export interface FakeOpenAiHandle {
   id: string;
@@ -95,8 +132,16 @@ export interface FakeOpenAiHandle {
   baseUrl: string;
 }
 
-/** One `chat/completions` call the fake API received. */
+/** One `chat/completions` call the fake API received, and what became of its answer. */
 export interface FakeOpenAiRequest {
   authorization: string | null;
   body: unknown;
+  behaviour: FakeOpenAiBehaviour;
+  /** Chunks of the stream written so far, of how many there are to write. */
+  chunksWritten: number;
+  chunksPlanned: number;
+  /** When (`Date.now()`) the caller's socket closed, or null while it is open. */
+  socketClosedAt: number | null;
+  /** When (`Date.now()`) the last chunk was written, or null if it never was. */
+  finishedAt: number | null;
 }
