@@ -35,20 +35,23 @@ export function restoreHistory(
   const awaiting = new Set(history.awaitingReply);
   const tooOld = new Date(Date.parse(now) - QUEUED_MAX_AGE_MS).toISOString();
   const clearedAt = later(state.clearedAt, atMost(history.clearedAt, now));
-  const restored = history.messages
+  const stored = history.messages
     .filter((message) => !state.messagesById[message.id])
     // What the writer, still open in another tab, has in flight is its own: its queued
     // messages are its to send, its open replies its to finish (they come over when shared).
     .filter((message) => !(queuedElsewhere && (isQueued(message) || isOpenAssistant(message))))
     .filter((message) => clearedAt === null || isInFlight(message) || message.createdAt > clearedAt)
     .map((message) => settle(message, awaiting, tooOld));
+  // One greeting per widget: the first stored one. A live one leaves the transcript (the
+  // socket can greet before the history is read), and so do later stored ones. The live one's
+  // entry in messagesById is left for the next clear or share to drop: nothing lists it, and
+  // the bytes a delete costs are not in the main entry's budget.
+  const greeting = stored.find(isGreeting);
+  const restored = stored.filter((message) => !isGreeting(message) || message === greeting);
   if (restored.length === 0 && clearedAt === state.clearedAt) return state;
   const messagesById = { ...state.messagesById };
   for (const message of restored) messagesById[message.id] = message;
-  // The socket can greet before the history is read (a slow start): one greeting stays, the stored one.
-  const storedGreeting = restored.some(isGreeting);
-  if (storedGreeting)
-    for (const id of state.messageIds) if (isGreeting(messagesById[id])) delete messagesById[id];
+  const live = state.messageIds.filter((id) => !(greeting && isGreeting(messagesById[id])));
   // A person asked for over the old socket was asked for on a connection that is gone.
   const escalation =
     state.escalation.status !== 'idle' || history.escalation.status === 'requested'
@@ -56,14 +59,11 @@ export function restoreHistory(
       : history.escalation;
   return {
     ...state,
-    messageIds: [
-      ...restored.map((message) => message.id),
-      ...state.messageIds.filter((id) => id in messagesById),
-    ],
+    messageIds: [...restored.map((message) => message.id), ...live],
     messagesById,
     escalation,
     clearedAt,
-    hasShownConnectionNotice: state.hasShownConnectionNotice || restored.some(isGreeting),
+    hasShownConnectionNotice: state.hasShownConnectionNotice || greeting !== undefined,
   };
 }
 
@@ -106,10 +106,12 @@ export function shareHistory(state: ChatState, history: StoredHistory, now: stri
   // A writer that knew of the last clear keeps only what survived it; one that did not may
   // still hold messages the clear removed.
   const knewOfClear = state.clearedAt === null || (theirClear ?? '') >= state.clearedAt;
+  // The other tab's greeting only when this one has shown none: one per widget.
   const incoming = history.messages.filter(
     (message) =>
       isSettledElsewhere(message) &&
       !state.messagesById[message.id] &&
+      !(state.hasShownConnectionNotice && isGreeting(message)) &&
       (knewOfClear || message.createdAt > (state.clearedAt ?? '')),
   );
   const kept = state.messageIds.filter((id) => {
@@ -121,11 +123,7 @@ export function shareHistory(state: ChatState, history: StoredHistory, now: stri
   if (unchanged && !clearedThere && !hasNewerRating(state.messagesById, history.messages)) {
     return state;
   }
-  const messagesById: Record<string, ChatMessage> = {};
-  for (const id of kept) {
-    const message = state.messagesById[id];
-    if (message) messagesById[id] = message;
-  }
+  const messagesById = pick(state.messagesById, kept);
   for (const message of incoming) messagesById[message.id] = message;
   return {
     ...state,
@@ -133,6 +131,7 @@ export function shareHistory(state: ChatState, history: StoredHistory, now: stri
     messagesById: withNewerRatings(messagesById, history.messages),
     awaitingReply: state.awaitingReply.filter((id) => id in messagesById),
     clearedAt,
+    hasShownConnectionNotice: state.hasShownConnectionNotice || incoming.some(isGreeting),
   };
 }
 
@@ -176,9 +175,9 @@ const isSettledElsewhere = (message: ChatMessage) =>
   (message.role === 'assistant' && !isOpenReply(message));
 
 /** Still moving: a reply streaming in, or a message not yet handed to the socket. */
-const isInFlight = (message: ChatMessage) =>
-  (message.role === 'assistant' && message.status === 'streaming') ||
-  (message.role === 'user' && message.status === 'queued');
+const isInFlight = (message: ChatMessage | undefined) =>
+  (message?.role === 'assistant' && message.status === 'streaming') ||
+  (message?.role === 'user' && message.status === 'queued');
 
 /** `ids` (already in order) with `incoming` placed among them by creation time. */
 function mergeByTime(
@@ -205,15 +204,8 @@ function mergeByTime(
  * messages still waiting to be sent stay, since they are still on their way.
  */
 export function clearConversation(state: ChatState, at: string): ChatState {
-  const kept = state.messageIds.filter((id) => {
-    const message = state.messagesById[id];
-    return message !== undefined && isInFlight(message);
-  });
-  const messagesById: Record<string, ChatMessage> = {};
-  for (const id of kept) {
-    const message = state.messagesById[id];
-    if (message) messagesById[id] = message;
-  }
+  const kept = state.messageIds.filter((id) => isInFlight(state.messagesById[id]));
+  const messagesById = pick(state.messagesById, kept);
   return {
     ...state,
     messageIds: kept,
@@ -238,6 +230,19 @@ export function forgetConversation(state: ChatState): ChatState {
     sequence: state.sequence,
     repliesOnConnection: state.repliesOnConnection,
   };
+}
+
+/** The messages `ids` name, by id. */
+function pick(
+  byId: Readonly<Record<string, ChatMessage>>,
+  ids: readonly string[],
+): Record<string, ChatMessage> {
+  const picked: Record<string, ChatMessage> = {};
+  for (const id of ids) {
+    const message = byId[id];
+    if (message) picked[id] = message;
+  }
+  return picked;
 }
 
 /** `time`, but never later than `now`: a clock set ahead must not clear messages to come. */

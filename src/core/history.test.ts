@@ -11,6 +11,7 @@ import {
   restoreHistory,
   shareHistory,
 } from './history-merge.ts';
+import type { ServerFrame } from './protocol.ts';
 import { apply } from './reduce.ts';
 import {
   type AssistantMessage,
@@ -60,6 +61,14 @@ const history = (messages: ChatMessage[], extra: Partial<StoredHistory> = {}): S
   clearedAt: null,
   owner: null,
   ...extra,
+});
+
+const greetingAt = (second: number, name: string): ChatMessage => ({
+  id: `system:${name}`,
+  role: 'system',
+  source: 'connection',
+  text: 'Connected to chatbot server',
+  createdAt: at(second),
 });
 
 /** A minute after the test messages were written. */
@@ -248,27 +257,31 @@ describe('restoreHistory', () => {
   });
 
   it('keeps one greeting when the socket greeted before the history was read', () => {
-    const stored: ChatMessage = {
-      id: 'system:old',
-      role: 'system',
-      source: 'connection',
-      text: 'Connected to chatbot server',
-      createdAt: at(0),
-    };
-    const frame = { type: 'connection', message: 'Connected to chatbot server', timestamp: at(5) };
-    const greeted = apply(initialChatState(), {
-      type: 'frame-received',
-      frame: frame as { type: 'connection'; message: string; timestamp: string },
-      at: at(5),
-    });
-    const restored = restore(greeted, history([stored, user(1)]));
+    const frame: ServerFrame = { type: 'connection', message: 'Connected', timestamp: at(5) };
+    const greeted = apply(initialChatState(), { type: 'frame-received', frame, at: at(5) });
+    const restored = restore(greeted, history([greetingAt(0, 'old'), user(1)]));
     expect(ids(restored)).toEqual(['system:old', 'user:1']);
     expect(restored.messageIds.every((id) => restored.messagesById[id])).toBe(true);
-    expect(Object.keys(restored.messagesById)).toHaveLength(2);
+  });
+
+  it('restores one greeting from a history that holds two', () => {
+    const stored = history([greetingAt(0, 'a'), user(1), greetingAt(2, 'b')]);
+    expect(ids(restore(initialChatState(), stored))).toEqual(['system:a', 'user:1']);
   });
 });
 
 describe('shareHistory (another tab)', () => {
+  it("takes in the other tab's greeting only when this tab has shown none", () => {
+    const greeted = stateWith([greetingAt(0, 'mine')], { hasShownConnectionNotice: true });
+    const theirs = history([greetingAt(1, 'theirs'), user(2)]);
+    expect(ids(share(greeted, theirs))).toEqual(['system:mine', 'user:2']);
+    const fresh = share(stateWith([]), theirs);
+    expect(ids(fresh)).toEqual(['system:theirs', 'user:2']);
+    const frame: ServerFrame = { type: 'connection', message: 'Connected', timestamp: at(3) };
+    const after = apply(fresh, { type: 'frame-received', frame, at: at(3) });
+    expect(ids(after)).toEqual(['system:theirs', 'user:2']);
+  });
+
   it('takes in finished messages in time order, never what is in flight there', () => {
     const mine = stateWith([user(1), reply(2), user(6, 'queued')]);
     const theirs = history([user(3), reply(4), user(5, 'queued'), reply(7, 'streaming')]);
