@@ -15,7 +15,7 @@ const isSet = (value) => value !== undefined && value !== '' && value !== '0' &&
 
 /** True where a missing backend must fail its tests rather than skip them (CI). */
 export const BACKENDS_REQUIRED =
-  process.env.CHATWIRE_REQUIRE_BACKENDS === '1' || isSet(process.env.CI);
+  isSet(process.env.CHATWIRE_REQUIRE_BACKENDS) || isSet(process.env.CI);
 
 const pythonCandidates = () =>
   [process.env.CHATWIRE_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);

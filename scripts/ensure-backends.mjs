@@ -49,7 +49,12 @@ if (isDebian && isRoot) {
     run('apt-get', ['install', '-y', '--no-install-recommends', ...missing]);
   missing = missingPackages();
   if (installed && missing.length === 0) process.exit(0);
-  console.error(`Installing ${missing.join(' ')} with apt-get failed; see the output above.`);
+  const python = findFastApiPython() ?? 'no Python with fastapi and uvicorn';
+  console.error(
+    installed
+      ? `apt-get installed them, but ${missing.join(' ')} is still missing where the tests look (Python: ${python}). Point CHATWIRE_PYTHON / CHATWIRE_REDIS_SERVER at ones that have it.`
+      : `Installing ${missing.join(' ')} with apt-get failed; see the output above.`,
+  );
   process.exit(BACKENDS_REQUIRED ? 1 : 0);
 }
 
@@ -57,7 +62,7 @@ const outcome = BACKENDS_REQUIRED
   ? 'they are required here (CHATWIRE_REQUIRE_BACKENDS or CI), so this fails'
   : 'they will be skipped';
 console.error(`chatwire's FastAPI and multi-instance tests need ${missing.join(', ')}; ${outcome}.
-  - Debian/Ubuntu:  sudo apt-get install -y ${missing.join(' ')}
-  - Elsewhere:      pip install -r examples/fastapi/requirements.txt, and Redis 5+ (brew install redis)
+  - Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}
+  - Elsewhere:      pip install -r examples/fastapi/requirements.txt (in a virtualenv), and Redis 5+ (brew install redis)
   - Or point CHATWIRE_PYTHON / CHATWIRE_REDIS_SERVER at yours.`);
 process.exit(BACKENDS_REQUIRED ? 1 : 0);

@@ -25,9 +25,9 @@ export class Child {
 
   constructor(
     readonly name: string,
-    readonly process: ChildProcess,
+    readonly child: ChildProcess,
   ) {
-    for (const stream of [process.stdout, process.stderr]) {
+    for (const stream of [child.stdout, child.stderr]) {
       let rest = '';
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
@@ -39,7 +39,7 @@ export class Child {
     }
     running.add(this);
     this.exited = new Promise((resolve) =>
-      process.once('exit', (code) => {
+      child.once('exit', (code) => {
         running.delete(this);
         resolve(code);
       }),
@@ -48,7 +48,7 @@ export class Child {
 
   /** True until the process has exited, by itself or by a signal. */
   get alive(): boolean {
-    return this.process.exitCode === null && this.process.signalCode === null;
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Resolves with the first output line matching `pattern`, from the start of the output. */
@@ -86,19 +86,31 @@ export class Child {
 
   /** Signals the whole process group, if it is still there (synchronous, for exit hooks). */
   killNow(signal: NodeJS.Signals): void {
-    if (!this.alive || this.process.pid === undefined) return;
+    if (!this.alive || this.child.pid === undefined) return;
     try {
-      process.kill(-this.process.pid, signal);
+      process.kill(-this.child.pid, signal);
     } catch {
       // Already gone.
     }
   }
 }
 
+/**
+ * The environment a child gets: this one without the reference server's and proxies' own
+ * settings (a developer's CHATWIRE_REDIS_URL or cap would change what the test measures),
+ * plus `env`.
+ */
+function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(
+    ([name]) => !/^(CHATWIRE_|(HTTPS?|ALL|NO)_PROXY$)/i.test(name),
+  );
+  return { ...Object.fromEntries(inherited), ...env };
+}
+
 function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     // Its own process group, so kill() takes the children with it.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -71,8 +71,6 @@ DEFAULT_KEEPALIVE_SECONDS = 15.0
 DEFAULT_MAX_SILENCE_SECONDS = 120.0
 
 
-
-
 def create_app(
     generator: Optional[TokenGenerator] = None,
     *,
@@ -165,14 +163,15 @@ def _stream_format(given: Optional[str]) -> str:
 
 def _seconds(given: Optional[float], variable: str, default: float) -> Optional[float]:
     """A number of seconds, given or from `variable`; None for 0 (off). Checked at startup."""
+    raw = os.environ.get(variable, "").strip() if given is None else repr(given)
     if given is None:
-        raw = os.environ.get(variable, "").strip()
         try:
             given = float(raw) if raw else default
         except ValueError:
             given = -1
-        if not 0 <= given <= 86_400:
-            raise ValueError(f"{variable} must be 0 to 86400 seconds, got {raw!r}.")
+    # An argument is checked as the variable would be: -5 or 1e9 seconds is a mistake either way.
+    if not 0 <= given <= 86_400:
+        raise ValueError(f"{variable} must be 0 to 86400 seconds, got {raw!r}.")
     return given if given > 0 else None
 
 
