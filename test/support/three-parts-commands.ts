@@ -348,6 +348,10 @@ const fastApiRequests: BrowserCommand<[id: string]> = async (
 const fastApiLog: BrowserCommand<[id: string]> = (_context, id) =>
   partsById(id).backend.output.join('\n');
 
+/** The tail of what the reference server printed: its log lines start with an ISO time. */
+const serverLog: BrowserCommand<[id: string]> = (_context, id) =>
+  partsById(id).server.output.join('\n');
+
 /**
  * POSTs straight to FastAPI's `/chat`, as the reference server would, and reads the answer to
  * its end, or as far as it comes: a body cut off mid-way is reported as such, not thrown.
@@ -418,6 +422,7 @@ export const threePartsCommands = {
   killFastApi,
   fastApiRequests,
   fastApiLog,
+  serverLog,
   postToFastApi,
   ...fakeOpenAiCommands,
 };

@@ -25,6 +25,7 @@ declare module 'vitest/browser' {
     killFastApi(id: string): Promise<void>;
     fastApiRequests(id: string): Promise<ReceivedChat[]>;
     fastApiLog(id: string): Promise<string>;
+    serverLog(id: string): Promise<string>;
     postToFastApi(id: string, request: DirectChatRequest): Promise<DirectChatResponse>;
     startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeOpenAiHandle>;
     fakeOpenAiRequests(id: string): Promise<FakeOpenAiRequest[]>;
@@ -43,6 +44,8 @@ export interface ThreeParts extends ThreePartsHandle {
   received(): Promise<ReceivedChat[]>;
   /** What uvicorn and the app logged so far. */
   fastApiLog(): Promise<string>;
+  /** What the reference server logged so far, one line per event, each starting with its time. */
+  serverLog(): Promise<string>;
   /** Sends a request straight to FastAPI's `/chat`, past the reference server. */
   post(request: DirectChatRequest): Promise<DirectChatResponse>;
 }
@@ -56,6 +59,7 @@ export async function startThreeParts(options: ThreePartsOptions): Promise<Three
     killFastApi: () => commands.killFastApi(handle.id),
     received: () => commands.fastApiRequests(handle.id),
     fastApiLog: () => commands.fastApiLog(handle.id),
+    serverLog: () => commands.serverLog(handle.id),
     post: (request) => commands.postToFastApi(handle.id, request),
   };
 }
