@@ -6,8 +6,6 @@
  * says how; those tests then skip with the same message, except where the backends are
  * required (CHATWIRE_REQUIRE_BACKENDS=1, as in CI): there this fails.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import {
   BACKENDS_REQUIRED,
   fastApiHasHttpx,
@@ -15,6 +13,7 @@ import {
   findRedisServer,
   forgetFoundPython,
 } from './backends.mjs';
+import { canInstallDebianPackages, installDebianPackages } from './debian.mjs';
 
 /** Debian's packages for what is missing; httpx is checked on the very Python the tests use. */
 function missingPackages() {
@@ -27,26 +26,12 @@ function missingPackages() {
   ];
 }
 
-function run(command, args) {
-  console.log(`$ ${command} ${args.join(' ')}`);
-  return (
-    spawnSync(command, args, {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    }).status === 0
-  );
-}
-
 let missing = missingPackages();
 if (missing.length === 0) process.exit(0);
 
-const isDebian = existsSync('/etc/debian_version');
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (isDebian && isRoot) {
+if (canInstallDebianPackages) {
   console.log(`Installing what chatwire's backend tests need: ${missing.join(' ')}`);
-  const installed =
-    run('apt-get', ['update']) &&
-    run('apt-get', ['install', '-y', '--no-install-recommends', ...missing]);
+  const installed = installDebianPackages(missing);
   missing = missingPackages();
   if (installed && missing.length === 0) process.exit(0);
   const python = findFastApiPython() ?? 'no Python with fastapi and uvicorn';

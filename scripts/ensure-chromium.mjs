@@ -4,8 +4,8 @@
  * Debian's /usr/bin/chromium); on Debian as root it installs Debian's package itself;
  * anywhere else it says exactly how to get one and fails.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { canInstallDebianPackages, installDebianPackages } from './debian.mjs';
 
 const DEFAULT_PATH = '/usr/bin/chromium';
 const chromiumPath = process.env.CHROMIUM_PATH || DEFAULT_PATH;
@@ -19,16 +19,6 @@ function isExecutable(path) {
   }
 }
 
-function run(command, args) {
-  console.log(`$ ${command} ${args.join(' ')}`);
-  return (
-    spawnSync(command, args, {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    }).status === 0
-  );
-}
-
 if (isExecutable(chromiumPath)) process.exit(0);
 
 if (process.env.CHROMIUM_PATH) {
@@ -38,15 +28,9 @@ if (process.env.CHROMIUM_PATH) {
   process.exit(1);
 }
 
-const isDebian = existsSync('/etc/debian_version');
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (isDebian && isRoot) {
+if (canInstallDebianPackages) {
   console.log("No Chromium found for the browser tests: installing Debian's chromium package.");
-  if (
-    run('apt-get', ['update']) &&
-    run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']) &&
-    isExecutable(DEFAULT_PATH)
-  ) {
+  if (installDebianPackages(['chromium']) && isExecutable(DEFAULT_PATH)) {
     process.exit(0);
   }
   console.error('Installing chromium with apt-get failed; see the output above.');

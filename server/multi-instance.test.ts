@@ -266,7 +266,7 @@ describe.skipIf(skip)('a Redis that is not there, or stops answering', () => {
     await child.waitForLine(/limits shared through Redis/);
     const ivy = await tokenFor('ivy');
     const clients = [await connectReady(at(port), ivy)];
-    redis.child.kill('SIGSTOP');
+    redis.signal('SIGSTOP');
     const askedAt = Date.now();
     clients.push(await connectReady(at(port), ivy));
     const waited = Date.now() - askedAt;
@@ -278,7 +278,7 @@ describe.skipIf(skip)('a Redis that is not there, or stops answering', () => {
     const againAt = Date.now();
     await expectRefused(port, ivy);
     expect(Date.now() - againAt).toBeLessThan(COMMAND_TIMEOUT_MS);
-    redis.child.kill('SIGCONT');
+    redis.signal('SIGCONT');
     // A ping a second finds it back; ivy's two leases are there (restored), so it refuses a third.
     await child.waitForLine(REACHABLE_AGAIN, 5_000);
     await expectRefused(port, ivy);

@@ -1,14 +1,11 @@
 /**
  * Browser-test commands, run in the vitest (Node) process, for chatwire's three-part test:
  * the widget in Chromium, the reference server (`server/cli.ts`) and the FastAPI example under
- * uvicorn, each a real process as a user runs them. Each runs in a process group of its own,
- * killed whole when its test finishes, and on vitest's exit, so no server outlives the run.
+ * uvicorn, each a real process as a user runs them (`server/process-support.ts`: a process
+ * group each, stopped whole when its test finishes, and killed on vitest's exit).
  * Tests call them through `test/support/three-parts.ts`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type {} from '@vitest/browser-playwright';
 import type { BrowserCommand } from 'vitest/node';
 import {
@@ -18,6 +15,7 @@ import {
   missingBackendMessage,
 } from '../../scripts/backends.ts';
 import { mintToken } from '../../server/auth.ts';
+import { type Child, spawnChild } from '../../server/process-support.ts';
 import { fakeOpenAiCommands } from './fake-openai-commands.ts';
 import type {
   BackendAvailability,
@@ -28,143 +26,23 @@ import type {
   ThreePartsOptions,
 } from './three-parts-types.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
 /** Signs the widget's tokens in these tests; never used anywhere else. */
 const TEST_JWT_SECRET = 'chatwire-three-parts-tests-only-secret';
 /** The shared secret between the reference server and FastAPI, as a deployment sets one. */
 const TEST_BACKEND_TOKEN = 'chatwire-three-parts-tests-backend-token';
 /** The longest a part may take to start on a loaded 2-core machine. */
 const START_TIMEOUT_MS = 20_000;
-/** Lines of output kept per process, to explain a failure. */
-const KEPT_OUTPUT_LINES = 200;
 /** The longest a request sent straight to FastAPI waits for its whole answer. */
 const DIRECT_TIMEOUT_MS = 10_000;
 
-/** A child process in its own process group, with the tail of what it printed. */
-interface Part {
-  name: string;
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<void>;
-}
-
 interface RunningParts {
-  server: Part;
-  backend: Part;
+  server: Child;
+  backend: Child;
   backendUrl: string;
 }
 
 const running = new Map<string, RunningParts>();
-/** Every process group started and not yet stopped: what the exit hook kills. */
-const liveParts = new Set<Part>();
 let nextId = 1;
-
-// Last resort: whatever way vitest ends, no uvicorn or server is left behind. Only synchronous
-// work is possible in an exit hook, and SIGKILL needs no waiting. Vitest has ten 'exit'
-// listeners of its own already: this one is meant, so make room for it rather than be warned.
-process.setMaxListeners(process.getMaxListeners() + 1);
-process.once('exit', () => {
-  for (const part of liveParts) {
-    try {
-      killGroup(part, 'SIGKILL');
-    } catch {
-      // Nothing more can be done on the way out.
-    }
-  }
-});
-
-/**
- * Signals the part's whole process group (tsx runs the server in a child of its own). Always
- * the group, even once the leader has exited: a child it started may still be there. A group
- * with nobody left in it is no error.
- */
-function killGroup(part: Part, signal: NodeJS.Signals): void {
-  const pid = part.child.pid;
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
-
-/**
- * Stops a part: SIGTERM to its group, SIGKILL if the leader is still there after `graceMs`,
- * and SIGKILL to the group once the leader is gone, for anything it left behind.
- */
-async function stopPart(part: Part, graceMs = 1_500): Promise<void> {
-  killGroup(part, 'SIGTERM');
-  const stopped = await Promise.race([part.exited.then(() => true), sleep(graceMs, false)]);
-  if (!stopped) killGroup(part, 'SIGKILL');
-  await part.exited;
-  killGroup(part, 'SIGKILL');
-  liveParts.delete(part);
-}
-
-/** Settings of this process that must not reach the parts. */
-const UNWANTED_ENV = /^(CHATWIRE_|OPENAI_|PYTHONPATH$|PYTHONHOME$|(HTTPS?|ALL)_PROXY$)/i;
-
-/**
- * The environment a part starts with: this one's, less chatwire's and OpenAI's own settings,
- * the Python paths that could make uvicorn import other packages than the ones checked, and
- * the proxies: every request here is to 127.0.0.1, and one sent through a proxy would fail.
- */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!UNWANTED_ENV.test(key)) env[key] = value;
-  }
-  return { ...env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra };
-}
-
-function startPart(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Part {
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env,
-    // A process group of its own, so the part and any children it starts are killed together.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    output.splice(0, Math.max(0, output.length - KEPT_OUTPUT_LINES));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const part: Part = {
-    name,
-    child,
-    output,
-    // 'exit' may not come after a failure to start ('error'), so either one ends the wait.
-    exited: new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', (error) => {
-        output.push(`failed to start: ${error.message}`);
-        resolve();
-      });
-    }),
-  };
-  liveParts.add(part);
-  return part;
-}
-
-/** Resolves once `ready()` holds; rejects, with the part's output, if it exits or takes too long. */
-async function waitUntil(part: Part, what: string, ready: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let exited = false;
-  void part.exited.then(() => {
-    exited = true;
-  });
-  while (!(await ready())) {
-    if (exited || Date.now() > deadline) {
-      const why = exited ? 'exited' : `was not ${what} after ${START_TIMEOUT_MS} ms`;
-      throw new Error(`${part.name} ${why}. Its output:\n${part.output.join('\n')}`);
-    }
-    await sleep(50);
-  }
-}
 
 /** The uvicorn target and folder for each backend app. */
 const BACKEND_APPS = {
@@ -187,7 +65,7 @@ const BIND_THEN_UVICORN = [
   "os.execv(sys.executable, [sys.executable, '-m', 'uvicorn', *sys.argv[1:], '--fd', str(sock.fileno())])",
 ].join('\n');
 
-function startBackend(python: string, options: ThreePartsOptions): Part {
+function startBackend(python: string, options: ThreePartsOptions): Child {
   const { target, dir } = BACKEND_APPS[options.backend];
   const env: Record<string, string> = {
     CHATWIRE_STREAM_FORMAT: options.streamFormat ?? 'ndjson',
@@ -205,17 +83,17 @@ function startBackend(python: string, options: ThreePartsOptions): Part {
     env.OPENAI_MODEL = options.openAi.model;
     if (options.openAi.apiKey) env.OPENAI_API_KEY = options.openAi.apiKey;
   }
-  return startPart(
+  return spawnChild(
     `uvicorn ${target}`,
     python,
     ['-c', BIND_THEN_UVICORN, target, '--factory', '--app-dir', dir],
-    cleanEnv(env),
+    env,
   );
 }
 
 /** The port the backend's socket was bound to, once it said. */
-function boundPort(backend: Part): number | undefined {
-  for (const line of backend.output) {
+function boundPort(backend: Child): number | undefined {
+  for (const line of backend.lines) {
     const match = /^chatwire-test: bound port (\d+)$/.exec(line);
     if (match?.[1]) return Number(match[1]);
   }
@@ -233,21 +111,21 @@ const healthy = (backendUrl: string) => async () => {
 };
 
 /** The reference server on a port of its own choosing (PORT=0): its "ready at" line says which. */
-function startReferenceServer(options: ThreePartsOptions, backendUrl: string): Part {
-  const env = cleanEnv({
+function startReferenceServer(options: ThreePartsOptions, backendUrl: string): Child {
+  const env = {
     PORT: '0',
     HOST: '127.0.0.1',
     CHATWIRE_JWT_SECRET: TEST_JWT_SECRET,
     CHATWIRE_UPSTREAM_URL: `${backendUrl}/chat`,
     CHATWIRE_UPSTREAM_AUTHORIZATION: `Bearer ${TEST_BACKEND_TOKEN}`,
     CHATWIRE_UPSTREAM_TIMEOUT_MS: String(options.upstreamTimeoutMs ?? 10_000),
-  });
-  return startPart('the reference server', 'node_modules/.bin/tsx', ['server/cli.ts'], env);
+  };
+  return spawnChild('the reference server', 'node_modules/.bin/tsx', ['server/cli.ts'], env);
 }
 
 /** The WebSocket URL from the server's "ready at ws://…?token=<JWT>" line, once printed. */
-function readyUrl(server: Part): string | undefined {
-  for (const line of server.output) {
+function readyUrl(server: Child): string | undefined {
+  for (const line of server.lines) {
     const match = /ready at (ws:\/\/[^?\s]+)/.exec(line);
     if (match?.[1]) return match[1];
   }
@@ -282,19 +160,23 @@ const fastApiAvailability: BrowserCommand<[]> = (): BackendAvailability => {
  */
 async function startBoth(python: string, options: ThreePartsOptions): Promise<RunningParts> {
   const backend = startBackend(python, options);
-  let server: Part | undefined;
+  let server: Child | undefined;
   try {
-    await waitUntil(backend, 'bound to a port', async () => boundPort(backend) !== undefined);
+    await backend.waitFor(
+      'bound to a port',
+      () => boundPort(backend) !== undefined,
+      START_TIMEOUT_MS,
+    );
     const backendUrl = `http://127.0.0.1:${boundPort(backend)}`;
     const started = startReferenceServer(options, backendUrl);
     server = started;
     await Promise.all([
-      waitUntil(backend, 'healthy', healthy(backendUrl)),
-      waitUntil(started, 'ready', async () => readyUrl(started) !== undefined),
+      backend.waitFor('healthy', healthy(backendUrl), START_TIMEOUT_MS),
+      started.waitFor('ready', () => readyUrl(started) !== undefined, START_TIMEOUT_MS),
     ]);
     return { server: started, backend, backendUrl };
   } catch (error) {
-    await Promise.all([server && stopPart(server), stopPart(backend)]);
+    await Promise.all([server?.stop(), backend.stop()]);
     throw error;
   }
 }
@@ -323,15 +205,13 @@ const stopThreeParts: BrowserCommand<[id: string]> = async (_context, id) => {
   const parts = running.get(id);
   if (!parts) return;
   running.delete(id);
-  await stopPart(parts.server);
-  await stopPart(parts.backend);
+  await parts.server.stop();
+  await parts.backend.stop();
 };
 
 /** SIGKILLs uvicorn, as a crash or the OOM killer would: no goodbye, mid-stream. */
 const killFastApi: BrowserCommand<[id: string]> = async (_context, id) => {
-  const { backend } = partsById(id);
-  killGroup(backend, 'SIGKILL');
-  await backend.exited;
+  await partsById(id).backend.kill();
 };
 
 /** What the scripted app received (its `GET /_test/requests`). */
@@ -346,11 +226,11 @@ const fastApiRequests: BrowserCommand<[id: string]> = async (
 
 /** The tail of what uvicorn printed: its log, and the app's. */
 const fastApiLog: BrowserCommand<[id: string]> = (_context, id) =>
-  partsById(id).backend.output.join('\n');
+  partsById(id).backend.lines.join('\n');
 
 /** The tail of what the reference server printed: its log lines start with an ISO time. */
 const serverLog: BrowserCommand<[id: string]> = (_context, id) =>
-  partsById(id).server.output.join('\n');
+  partsById(id).server.lines.join('\n');
 
 /**
  * POSTs straight to FastAPI's `/chat`, as the reference server would, and reads the answer to
