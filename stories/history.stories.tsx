@@ -33,6 +33,9 @@ const longConversation = (): ChatEvent[] => [
   ]).flat(),
 ];
 
+/** The greeting, then 25 questions and their answers. */
+const longConversationLength = 51;
+
 /**
  * A history of 1,000 messages: the latest 40 show at once, older ones fill in a page of 40 at
  * a time while the browser is idle, and the list stays one list to assistive tech.
@@ -93,7 +96,10 @@ export const LongConversationWithNewMessagesPill: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const log = canvas.getByRole('log');
-    // Starts at the latest message.
+    // Starts at the latest message, once the older ones have filled in above (on a busy
+    // machine that takes a while; arriving after the scroll up, they would move it).
+    const messages = () => log.querySelectorAll('[role="listitem"][data-role]').length;
+    await waitFor(() => expect(messages()).toBe(longConversationLength));
     await waitFor(() =>
       expect(log.scrollHeight - log.scrollTop - log.clientHeight).toBeLessThan(30),
     );
